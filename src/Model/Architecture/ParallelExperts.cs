@@ -1,0 +1,49 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace ModuleService.Model.Architecture;
+
+/// <summary>
+/// E independent linear maps stored as one <c>[E, in, out]</c> parameter (the reference layout: y = x · W[e],
+/// no transpose). Rows arrive grouped by expert; each contiguous group is multiplied by its own matrix.
+/// </summary>
+public sealed class ParallelExperts : nn.Module
+{
+    private readonly Parameter weight;
+
+    public ParallelExperts(int experts, int inputSize, int outputSize) : base(nameof(ParallelExperts))
+    {
+        weight = new Parameter(empty(experts, inputSize, outputSize));
+        RegisterComponents();
+    }
+
+    public Parameter Weight => weight;
+    public int Experts => (int)weight.shape[0];
+    public int InputSize => (int)weight.shape[1];
+    public int OutputSize => (int)weight.shape[2];
+
+    /// <summary>Expert weights are U(−1/in, +1/in) (1/fan_in, not 1/sqrt(fan_in)), as in the reference.</summary>
+    public void ResetParameters(Generator? generator = null)
+    {
+        using var _ = no_grad();
+        nn.init.uniform_(weight, -1.0 / InputSize, 1.0 / InputSize, generator);
+    }
+
+    /// <param name="sortedInputs">(N·k, in), rows grouped by expert in expert order.</param>
+    /// <param name="expertSizes">rows per expert (host copy, length E).</param>
+    /// <returns>(N·k, out)</returns>
+    public Tensor forward(Tensor sortedInputs, long[] expertSizes)
+    {
+        var products = new List<Tensor>(expertSizes.Length);
+        long start = 0;
+        for (int e = 0; e < expertSizes.Length; e++)
+        {
+            long rows = expertSizes[e];
+            if (rows == 0) continue;
+            products.Add(sortedInputs.narrow(0, start, rows).mm(weight[e]));
+            start += rows;
+        }
+        return products.Count == 1 ? products[0] : cat(products, 0);
+    }
+}

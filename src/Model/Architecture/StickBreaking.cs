@@ -1,0 +1,51 @@
+using static TorchSharp.torch;
+
+namespace ModuleService.Model.Architecture;
+
+/// <summary>
+/// Stick-breaking attention as the reference computes it: for query i at absolute position p_i and key c ≤ p_i,
+/// a_ic = σ(l_ic) · Π_{c &lt; j ≤ p_i} (1 − σ(l_ij)). The stick is broken from the current token backwards, the
+/// diagonal is included, leftover mass is dropped. It is the model's only source of position information.
+/// </summary>
+public static class StickBreaking
+{
+    /// <param name="q">(B, T, k, H, d) queries of the T new tokens, one per selected expert slot.</param>
+    /// <param name="k">(B, C, H, d) keys of all C = cached + new tokens.</param>
+    /// <param name="v">(B, C, H, d) values.</param>
+    /// <param name="attentionMask">null or (B, C) with 1 = keep, 0 = padding.</param>
+    /// <returns>(B, T, k, H, d)</returns>
+    public static Tensor Attend(Tensor q, Tensor k, Tensor v, Tensor? attentionMask)
+    {
+        long time = q.shape[1], context = k.shape[1];
+        if (time > context)
+            throw new ArgumentException($"queries ({time}) outnumber keys ({context})");
+        var logits = einsum("bikhd,bjhd->bkhij", q, k) / Math.Sqrt(q.shape[4]);   // (B, k, H, T, C)
+        if (attentionMask is not null)
+        {
+            // A padded key gets logit ≈ −3.4e38: σ = 0 (no weight) and log σ(−l) = 0 (consumes no stick).
+            var padding = (1 - attentionMask.to(logits.dtype)) * finfo(logits.dtype).min; // (B, C)
+            logits = logits + padding.view(padding.shape[0], 1, 1, 1, context);
+        }
+        // New token i sits at absolute position C − T + i and sees keys j ≤ C − T + i.
+        var future = ones(time, context, dtype: ScalarType.Bool, device: q.device).tril(context - time).logical_not(); // (T, C)
+        var z = nn.functional.sigmoid(logits).masked_fill(future, 0);
+        var logBeta = nn.functional.logsigmoid(-logits).masked_fill(future, 0);
+        var att = z * SuffixSumExclusive(logBeta).exp();                           // (B, k, H, T, C)
+        return einsum("bkhij,bjhd->bikhd", att, v);                               // (B, T, k, H, d)
+    }
+
+    /// <summary>
+    /// R_ic = Σ_{j &gt; c} λ_ij along the last axis. The reference multiplies by a C×C strictly-lower-triangular
+    /// matrix (O(T·C²)); a reversed cumulative sum gives the same sums in O(T·C), which keeps the decode step
+    /// linear in the context and long prompts affordable.
+    /// </summary>
+    internal static Tensor SuffixSumExclusive(Tensor logBeta)
+    {
+        long context = logBeta.shape[^1];
+        var inclusive = logBeta.flip(-1).cumsum(-1).flip(-1);                      // Σ_{j ≥ c}
+        if (context == 1) return zeros_like(inclusive);
+        var shifted = inclusive.narrow(-1, 1, context - 1);                         // Σ_{j ≥ c+1}, c < C − 1
+        var zero = zeros_like(inclusive.narrow(-1, 0, 1));
+        return cat([shifted, zero], -1);
+    }
+}
