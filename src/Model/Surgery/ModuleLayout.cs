@@ -81,26 +81,8 @@ public static partial class ModuleLayout
     /// Full state-dict key → shape for <paramref name="config"/>, in reference order, without the
     /// <c>attn.mask</c> / <c>attn.cum_weight</c> buffers (surgery drops them; exporters regenerate them).
     /// </summary>
-    public static IReadOnlyDictionary<string, long[]> StateDictShapes(ModuleFormerConfig config)
-    {
-        var shapes = new Dictionary<string, long[]>(PartShapes(config, ModuleKind.Embedding));
-        var shared = PartShapes(config, ModuleKind.LayerShared);
-        for (var layer = 0; layer < config.Layers; layer++)
-        {
-            foreach (var (key, shape) in shared) shapes[LayerPrefix(layer) + key] = shape;
-            foreach (var kind in new[] { ModuleKind.AttentionExpert, ModuleKind.MlpExpert })
-            {
-                var keys = MoeKeys(config, kind, layer);
-                var part = PartShapes(config, kind);
-                var experts = kind == ModuleKind.AttentionExpert ? config.AttentionExperts : config.MlpExperts;
-                shapes[keys.Experts] = [experts, .. part[ExpertsWeight]];
-                shapes[keys.OutputExperts] = [experts, .. part[OutputExpertsWeight]];
-                shapes[keys.Router] = [experts, .. part[RouterWeight]];
-            }
-        }
-        foreach (var (key, shape) in PartShapes(config, ModuleKind.Head)) shapes[key] = shape;
-        return shapes;
-    }
+    public static IReadOnlyDictionary<string, long[]> StateDictShapes(ModuleFormerConfig config) =>
+        Checkpoints.ModuleFormerStateDict.ExpectedShapes(config);
 
     /// <summary>The three [E, …] state-dict keys that expert parts of <paramref name="kind"/> are sliced from.</summary>
     public static (string Experts, string OutputExperts, string Router) MoeKeys(ModuleFormerConfig config, ModuleKind kind, int layer)

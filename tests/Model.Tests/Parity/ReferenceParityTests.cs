@@ -1,5 +1,5 @@
 using ModuleService.Model.Architecture;
-using TorchSharp.PyBridge;
+using ModuleService.Model.Checkpoints;
 using Xunit;
 using static TorchSharp.torch;
 
@@ -18,10 +18,7 @@ public sealed class ReferenceParityTests
 
     internal static ModuleFormerForCausalLM LoadModel(ReferenceFixture fixture)
     {
-        var model = new ModuleFormerForCausalLM(fixture.Config);
-        model.load_safetensors(Path.Combine(fixture.Directory, "model.safetensors"), strict: false);
-        model.eval();
-        return model;
+        return ModelCheckpoint.Load(fixture.Directory);
     }
 
     [Theory]
