@@ -1,0 +1,1 @@
+namespace ModuleService.Migrations;
