@@ -1,0 +1,70 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Hangfire;
+using Hangfire.PostgreSql;
+using ModuleService.Api.Imports;
+using ModuleService.Api.Infrastructure;
+using ModuleService.Registry;
+
+namespace ModuleService.Api.Hosting;
+
+public static class HostingExtensions
+{
+    public const string DefaultUrl = "http://localhost:5080";
+
+    /// <summary>The product listens on :5080 unless <c>--urls</c> or <c>ASPNETCORE_URLS</c> say otherwise.</summary>
+    public static IWebHostBuilder UseUrlsIfUnset(this IWebHostBuilder host, string url)
+    {
+        if (string.IsNullOrEmpty(host.GetSetting(WebHostDefaults.ServerUrlsKey))) host.UseUrls(url);
+        return host;
+    }
+
+    public static IServiceCollection AddModuleServiceHosting(this IServiceCollection services)
+    {
+        services.AddOptions<ModuleServiceOptions>().BindConfiguration(ModuleServiceOptions.SectionName)
+            .ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ImportOptions>().BindConfiguration(ImportOptions.SectionName);
+        // Checkpoint uploads are large; the registry's own limits (Registry:MaxTarBytes) apply.
+        services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = null);
+        services.Configure<Microsoft.AspNetCore.Http.Features.FormOptions>(o => o.MultipartBodyLengthLimit = long.MaxValue);
+        return services;
+    }
+
+    /// <summary>ProblemDetails for every error, enums as camelCase strings on the wire.</summary>
+    public static IServiceCollection AddModuleServiceProblemDetails(this IServiceCollection services)
+    {
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+            o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip;
+        });
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ProblemDetailsExceptionHandler>();
+        return services;
+    }
+
+    /// <summary>Hangfire on the registry's PostgreSQL; this process runs a server when its role includes the worker.</summary>
+    public static IServiceCollection AddModuleServiceJobs(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddHangfire((sp, cfg) => cfg
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings()
+            .UsePostgreSqlStorage(o => o.UseNpgsqlConnection(sp.GetRequiredService<IConfiguration>()
+                    .GetConnectionString(RegistryServiceCollectionExtensions.ConnectionStringName)),
+                new PostgreSqlStorageOptions
+                {
+                    PrepareSchemaIfNecessary = true,
+                    QueuePollInterval = sp.GetRequiredService<IConfiguration>().GetValue("Hangfire:QueuePollInterval", TimeSpan.FromSeconds(1)),
+                }));
+        var role = configuration.GetSection(ModuleServiceOptions.SectionName).Get<ModuleServiceOptions>() ?? new ModuleServiceOptions();
+        if (!role.RunsWorker) return services;
+        services.AddHangfireServer((sp, o) =>
+        {
+            o.WorkerCount = Math.Max(1, Environment.ProcessorCount / 2);
+            o.Queues = ["training", "default"];
+            o.SchedulePollingInterval = TimeSpan.FromSeconds(1);
+        });
+        return services;
+    }
+}

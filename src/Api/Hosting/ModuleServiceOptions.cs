@@ -1,0 +1,24 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace ModuleService.Api.Hosting;
+
+/// <summary>Section "ModuleService": how this process runs.</summary>
+public sealed class ModuleServiceOptions
+{
+    public const string SectionName = "ModuleService";
+
+    /// <summary>
+    /// Where a one-machine install keeps its state (the embedded PostgreSQL cluster, the blob cache). Used when
+    /// <c>ConnectionStrings:Registry</c> is not set.
+    /// </summary>
+    [Required]
+    public string DataDirectory { get; set; } = Path.Combine(
+        Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "modulesvc");
+
+    /// <summary><c>api</c>, <c>worker</c> or <c>both</c>: the same binary serves HTTP, runs jobs, or both.</summary>
+    [RegularExpression("^(api|worker|both)$")]
+    public string Role { get; set; } = "both";
+
+    public bool ServesHttp => Role is "api" or "both";
+    public bool RunsWorker => Role is "worker" or "both";
+}

@@ -1,0 +1,52 @@
+using System.Text.Json;
+
+namespace ModuleService.Api.Imports;
+
+/// <summary>Import a checkpoint folder on the server.</summary>
+/// <param name="Path">absolute server-side folder holding config.json and the weights.</param>
+/// <param name="Name">the assembly name to register the checkpoint under.</param>
+public sealed record ImportRequest(string? Path, string? Name)
+{
+    public static async Task<ImportRequest> ReadAsync(HttpRequest request, CancellationToken ct)
+    {
+        try
+        {
+            return await request.ReadFromJsonAsync<ImportRequest>(ct) ?? new ImportRequest(null, null);
+        }
+        catch (JsonException e)
+        {
+            throw new BadHttpRequestException($"malformed JSON body: {e.Message}");
+        }
+    }
+
+    public Dictionary<string, string[]> Validate(ImportOptions options)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(Name)) errors["name"] = ["required"];
+        else if (!AssemblyNames.IsValid(Name)) errors["name"] = [AssemblyNames.Rule];
+        if (string.IsNullOrWhiteSpace(Path)) errors["path"] = ["required"];
+        else if (!System.IO.Path.IsPathFullyQualified(Path)) errors["path"] = ["must be an absolute server path"];
+        else if (options.AllowedRoots.Length > 0 && !options.AllowedRoots.Any(root => IsUnder(Path, root)))
+            errors["path"] = ["is outside the configured import roots"];
+        return errors;
+    }
+
+    static bool IsUnder(string path, string root)
+    {
+        var full = System.IO.Path.GetFullPath(path).TrimEnd('/') + "/";
+        return full.StartsWith(System.IO.Path.GetFullPath(root).TrimEnd('/') + "/", StringComparison.Ordinal);
+    }
+}
+
+/// <param name="Created">false when the same manifest was already the latest version (nothing was written).</param>
+public sealed record ImportResponse(string Name, int Version, string ManifestHash, int Modules, bool Created, int NewModuleVersions, int NewBlobs);
+
+/// <summary>Assembly names appear in URLs and in <c>name@version</c> model ids.</summary>
+public static class AssemblyNames
+{
+    public const string Rule = "1-100 characters: letters, digits, '.', '_' or '-', starting with a letter or digit";
+
+    public static bool IsValid(string name) =>
+        name.Length is >= 1 and <= 100 && char.IsAsciiLetterOrDigit(name[0]) &&
+        name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
+}

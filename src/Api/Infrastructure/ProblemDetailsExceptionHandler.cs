@@ -1,0 +1,43 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+using ModuleService.Model;
+using ModuleService.Model.Checkpoints;
+using ModuleService.Model.Surgery;
+using ModuleService.Registry;
+
+namespace ModuleService.Api.Infrastructure;
+
+/// <summary>
+/// Maps domain exceptions to ProblemDetails: what was wrong and where (the field, module, tensor or file at fault
+/// goes into the <c>target</c> extension). Anything unmapped is a 500 with no internals in the body.
+/// </summary>
+public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService problems, ILogger<ProblemDetailsExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
+    {
+        var (status, title, target) = exception switch
+        {
+            NotFoundException e => (StatusCodes.Status404NotFound, "Not found", e.Key),
+            ConflictException => (StatusCodes.Status409Conflict, "Conflict", null),
+            InvalidModuleOperationException e => (StatusCodes.Status422UnprocessableEntity, "Invalid module operation", e.Target),
+            CheckpointFormatException e => (StatusCodes.Status422UnprocessableEntity, "Invalid checkpoint", e.TensorName ?? e.File),
+            ModuleFormerConfigException e => (StatusCodes.Status422UnprocessableEntity, "Invalid config", e.Field),
+            ModuleSurgeryException e => (StatusCodes.Status422UnprocessableEntity, "Invalid module operation", e.Part),
+            BadHttpRequestException e => (e.StatusCode, "Bad request", null),
+            OperationCanceledException when context.RequestAborted.IsCancellationRequested => (499, "Client closed request", null),
+            _ => (StatusCodes.Status500InternalServerError, "Internal error", null),
+        };
+        if (status >= 500) logger.LogError(exception, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
+        if (context.Response.HasStarted) return false;
+
+        context.Response.StatusCode = status;
+        var details = new ProblemDetails
+        {
+            Status = status,
+            Title = title,
+            Detail = status >= 500 ? "The server failed to handle the request; see its log." : exception.Message,
+        };
+        if (target is not null) details.Extensions["target"] = target;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = details, Exception = exception });
+    }
+}

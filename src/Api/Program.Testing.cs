@@ -1,0 +1,2 @@
+// WebApplicationFactory<Program> needs a public Program type; top-level statements make it internal.
+public partial class Program;

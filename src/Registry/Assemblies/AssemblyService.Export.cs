@@ -1,0 +1,91 @@
+using System.Formats.Tar;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using ModuleService.Model;
+using ModuleService.Model.Checkpoints;
+using ModuleService.Model.Surgery;
+using ModuleService.Registry.Modules;
+using static TorchSharp.torch;
+
+namespace ModuleService.Registry.Assemblies;
+
+public sealed partial class AssemblyService
+{
+    /// <summary>
+    /// The assembly as a ModuleFormer config (family + expert counts) and state dict in reference key order,
+    /// without attention buffers; every blob is hash-checked on the way. The caller owns (disposes) the tensors.
+    /// </summary>
+    public async Task<(ModuleFormerConfig Config, Dictionary<string, Tensor> StateDict)> BuildStateDictAsync(
+        AssemblyRef target, CancellationToken ct) => await BuildAsync(await ResolveAsync(target, ct), ct);
+
+    public async Task<(ModuleFormerConfig Config, Dictionary<string, Tensor> StateDict)> BuildStateDictAsync(
+        Guid assemblyId, CancellationToken ct) =>
+        await BuildAsync(await writer.Rows.SingleOrDefaultAsync(r => r.Assembly.Id == assemblyId, ct)
+            ?? throw new NotFoundException("assembly", assemblyId.ToString()), ct);
+
+    /// <summary>
+    /// Writes a tar of a Hugging Face style folder: config.json, model.safetensors (reference names, attention
+    /// buffers included so a strict PyTorch load works) and the family's tokenizer files. Entries carry the
+    /// assembly's creation time, so exporting the same version twice gives the same bytes.
+    /// </summary>
+    public async Task ExportTarAsync(AssemblyRef target, Stream output, CancellationToken ct)
+    {
+        var row = await ResolveAsync(target, ct);
+        var tokenizerJson = await db.Families.Where(f => f.Id == row.Assembly.FamilyId).Select(f => f.TokenizerFiles).SingleAsync(ct);
+        var tokenizerFiles = JsonSerializer.Deserialize<SortedDictionary<string, string>>(tokenizerJson) ?? [];
+        var folder = Directory.CreateTempSubdirectory("modsvc-export-");
+        try
+        {
+            var (config, stateDict) = await BuildAsync(row, ct);
+            try { CheckpointWriter.Save(folder.FullName, config, stateDict); }
+            finally { foreach (var tensor in stateDict.Values) tensor.Dispose(); }
+
+            var time = DateTimeOffset.FromUnixTimeSeconds(row.Assembly.CreatedAt.ToUnixTimeSeconds());
+            await using var tar = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true);
+            foreach (var name in new[] { CheckpointLoader.ConfigFile, CheckpointLoader.SafetensorsFile })
+            {
+                await using var file = File.OpenRead(Path.Combine(folder.FullName, name));
+                await WriteEntryAsync(tar, name, file, time, ct);
+            }
+            foreach (var (name, sha) in tokenizerFiles)
+            {
+                await using var blob = await blobs.OpenReadAsync(sha, ct);
+                await WriteEntryAsync(tar, name, blob, time, ct);
+            }
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    static Task WriteEntryAsync(TarWriter tar, string name, Stream data, DateTimeOffset time, CancellationToken ct) =>
+        tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, name)
+        {
+            DataStream = data,
+            ModificationTime = time,
+            Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead,
+        }, ct);
+
+    async Task<(ModuleFormerConfig Config, Dictionary<string, Tensor> StateDict)> BuildAsync(AssemblyRow row, CancellationToken ct)
+    {
+        var familyJson = await db.Families.Where(f => f.Id == row.Assembly.FamilyId).Select(f => f.ConfigJson).SingleAsync(ct);
+        var manifest = Manifest.Parse(row.Assembly.Manifest);
+        var parts = new List<ModulePart>();
+        try
+        {
+            foreach (var slot in manifest.Slots())
+            {
+                var path = await blobs.GetVerifiedFileAsync(slot.Entry.Sha256, ct);
+                parts.Add(new ModulePart(slot.Kind, slot.Layer, slot.Position, $"{slot.Entry.Module}@v{slot.Entry.Version}",
+                    SafetensorsReader.Load(path)));
+            }
+            try { return ModuleAssembler.Assemble(FamilyConfig.ToConfig(familyJson), parts); }
+            catch (ModuleSurgeryException e) { throw new InvalidModuleOperationException(e.Part, e.Problem, e); }
+        }
+        finally
+        {
+            foreach (var part in parts) part.Dispose();
+        }
+    }
+}
