@@ -1,5 +1,6 @@
 using ModuleService.Registry;
 using ModuleService.Registry.Hosting;
+using System.Runtime.InteropServices;
 using Npgsql;
 
 namespace ModuleService.Api.Hosting;
@@ -21,14 +22,28 @@ public static class EmbeddedPostgres
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EmbeddedPostgres");
         var cluster = await PostgresCluster.InitializeAsync(Path.Combine(dataDirectory, "postgres"), logger);
         await cluster.StartAsync();
-        app.Lifetime.ApplicationStopped.Register(() => cluster.StopAsync().GetAwaiter().GetResult());
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => cluster.StopAsync().GetAwaiter().GetResult();
+        StopWithTheApp(app, cluster);
 
         var builder = new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = cluster.Port, Username = "postgres", Database = DatabaseName };
         await CreateDatabaseIfMissingAsync(cluster, builder);
         configuration[$"ConnectionStrings:{RegistryServiceCollectionExtensions.ConnectionStringName}"] = builder.ConnectionString;
         configuration[$"{RegistryOptions.SectionName}:CacheDirectory"] ??= Path.Combine(dataDirectory, "blob-cache");
         logger.LogInformation("Embedded PostgreSQL running from {Directory} on port {Port}", cluster.DataDirectory, cluster.Port);
+    }
+
+    /// <summary>
+    /// The cluster stops after the host (and Hangfire) has stopped. A signal that arrives before the host runs
+    /// (during migrations, say) would end the process without that, leaving postgres behind: stop it first then.
+    /// </summary>
+    static void StopWithTheApp(WebApplication app, PostgresCluster cluster)
+    {
+        var stop = () => cluster.StopAsync().GetAwaiter().GetResult();
+        app.Lifetime.ApplicationStopped.Register(stop);
+        var early = new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM }
+            .Select(signal => PosixSignalRegistration.Create(signal, _ => { if (!app.Lifetime.ApplicationStarted.IsCancellationRequested) stop(); }))
+            .ToList();
+        app.Lifetime.ApplicationStarted.Register(() => early.ForEach(r => r.Dispose()));
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => stop();
     }
 
     static async Task CreateDatabaseIfMissingAsync(PostgresCluster cluster, NpgsqlConnectionStringBuilder target)

@@ -12,8 +12,15 @@ public sealed class ModuleServiceOptions
     /// <c>ConnectionStrings:Registry</c> is not set.
     /// </summary>
     [Required]
-    public string DataDirectory { get; set; } = Path.Combine(
-        Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "modulesvc");
+    public string DataDirectory { get; set; } = DefaultDataDirectory();
+
+    /// <summary>
+    /// As root, /var/lib/modulesvc: PostgreSQL runs as the 'postgres' user, who cannot enter /root. Otherwise the
+    /// user's local data folder.
+    /// </summary>
+    static string DefaultDataDirectory() => Environment.UserName == "root" && OperatingSystem.IsLinux()
+        ? "/var/lib/modulesvc"
+        : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "modulesvc");
 
     /// <summary><c>api</c>, <c>worker</c> or <c>both</c>: the same binary serves HTTP, runs jobs, or both.</summary>
     [RegularExpression("^(api|worker|both)$")]
