@@ -7,34 +7,14 @@ namespace ModuleService.Cli;
 /// <summary>Which tokenizer a checkpoint folder uses, and how prompts are turned into ids.</summary>
 internal static class CheckpointTokenizer
 {
-    private static readonly string[] TokenizerFiles = ["tokenizer.json", "vocab.json", "merges.txt"];
-
-    /// <summary>
-    /// <c>modsvc_tokenizer</c> in config.json wins; otherwise tokenizer files next to a MoLM-sized vocabulary mean the
-    /// MoLM tokenizer; otherwise (e.g. the reference fixtures) the model is driven with raw token ids.
-    /// </summary>
     public static ITextTokenizer For(string directory, ModuleFormerConfig config, TextWriter log)
     {
-        ITextTokenizer tokenizer;
-        if (config.Tokenizer is { } name)
-            tokenizer = name == TokenIdTokenizer.TokenizerName ? Ids(config) : TokenizerCatalog.Create(name);
-        else if (TokenizerFiles.Any(f => File.Exists(Path.Combine(directory, f))))
-        {
-            if (config.VocabSize == MolmTokenizer.Size) tokenizer = TokenizerCatalog.Create(MolmTokenizer.TokenizerName);
-            else
-            {
-                log.WriteLine($"[modsvc] tokenizer files found but vocab_size {config.VocabSize} is not MoLM's {MolmTokenizer.Size}; using token ids");
-                tokenizer = Ids(config);
-            }
-        }
-        else tokenizer = Ids(config);
-        if (tokenizer.VocabSize > config.VocabSize)
-            throw new CliException($"tokenizer '{tokenizer.Name}' has {tokenizer.VocabSize} ids but the model only {config.VocabSize}");
-        return tokenizer;
+        bool hasFiles = CheckpointTokenizers.TokenizerFiles.Any(f => File.Exists(Path.Combine(directory, f)));
+        if (hasFiles && config.Tokenizer is null && config.VocabSize != MolmTokenizer.Size)
+            log.WriteLine($"[modsvc] tokenizer files found but vocab_size {config.VocabSize} is not MoLM's {MolmTokenizer.Size}; using token ids");
+        try { return CheckpointTokenizers.For(config, hasFiles); }
+        catch (ArgumentException e) { throw new CliException(e.Message); }
     }
-
-    private static TokenIdTokenizer Ids(ModuleFormerConfig config) =>
-        new(config.VocabSize, config.EosTokenId is int eos && eos >= 0 && eos < config.VocabSize ? eos : -1);
 
     /// <summary>
     /// Encodes a prompt. With the id tokenizer both <c>"1 2 3"</c> (spaces or commas) and <c>"&lt;1&gt;&lt;2&gt;"</c> are

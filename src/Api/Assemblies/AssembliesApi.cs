@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using ModuleService.Api.Auth;
+using ModuleService.Api.Infrastructure;
 using ModuleService.Registry;
 using ModuleService.Registry.Assemblies;
 using ModuleService.Registry.Data.Entities;
@@ -35,9 +36,9 @@ public static class AssembliesApi
         return app;
     }
 
-    static async Task<Ok<Page<AssemblySummary>>> ListAsync(AssemblyService assemblies, string? name, Guid? familyId, Stage? stage,
+    static async Task<Ok<Page<AssemblySummary>>> ListAsync(AssemblyService assemblies, string? name, Guid? familyId, string? stage,
         bool? includeArchived, int? offset, int? limit, CancellationToken ct) =>
-        TypedResults.Ok(await assemblies.ListAsync(new AssemblyQuery(name, familyId, stage, includeArchived ?? false),
+        TypedResults.Ok(await assemblies.ListAsync(new AssemblyQuery(name, familyId, QueryEnum.Parse<Stage>(stage, "stage"), includeArchived ?? false),
             new PageRequest(offset ?? 0, limit ?? 50), ct));
 
     static async Task<Ok<AssemblyDetail>> GetAsync(AssemblyService assemblies, string name, string version, CancellationToken ct) =>
@@ -66,9 +67,11 @@ public static class AssembliesApi
         return TypedResults.Created($"/v1/assemblies/{Uri.EscapeDataString(created.Summary.Name)}/versions/{created.Summary.Version}", created);
     }
 
-    static async Task<Ok<StageChange>> SetStageAsync(AssemblyService assemblies, string name, string version, StageRequest request,
-        HttpContext context, CancellationToken ct) =>
-        TypedResults.Ok(await assemblies.SetStageAsync(new AssemblyRef(name, version), request.Stage, context.User.Actor(), request.Reason, ct));
+    static async Task<Results<Ok<StageChange>, ValidationProblem>> SetStageAsync(AssemblyService assemblies, string name, string version,
+        StageRequest request, HttpContext context, CancellationToken ct) =>
+        request.Stage is { } stage
+            ? TypedResults.Ok(await assemblies.SetStageAsync(new AssemblyRef(name, version), stage, context.User.Actor(), request.Reason, ct))
+            : TypedResults.ValidationProblem(StageRequest.MissingStage);
 
     static async Task<Ok<StageChange>> ArchiveAsync(AssemblyService assemblies, string name, string version, HttpContext context,
         CancellationToken ct, string? reason = null) =>

@@ -28,4 +28,9 @@ public sealed record ComposeAssemblyRequest(string? Name, string? Base, IReadOnl
 }
 
 /// <summary>A stage transition.</summary>
-public sealed record StageRequest(Stage Stage, string? Reason);
+/// <param name="Stage">required: draft, active or deprecated (archived works too; restore has its own endpoint).</param>
+public sealed record StageRequest(Stage? Stage, string? Reason)
+{
+    // Nullable so that a body without "stage" is a 400 naming the field, not a silent move to draft (the enum's default).
+    public static Dictionary<string, string[]> MissingStage => new() { ["stage"] = ["required: draft, active, deprecated or archived"] };
+}

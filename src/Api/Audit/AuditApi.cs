@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using ModuleService.Api.Infrastructure;
 using ModuleService.Registry;
 using ModuleService.Registry.Auditing;
 using ModuleService.Registry.Data.Entities;
@@ -16,8 +17,8 @@ public static class AuditApi
         return app;
     }
 
-    static async Task<Ok<Page<AuditEntryView>>> ListAsync(AuditLog audit, TargetType? targetType, string? targetId, string? actor,
+    static async Task<Ok<Page<AuditEntryView>>> ListAsync(AuditLog audit, string? targetType, string? targetId, string? actor,
         string? action, DateTimeOffset? since, DateTimeOffset? until, int? offset, int? limit, CancellationToken ct) =>
-        TypedResults.Ok(await audit.ListAsync(new AuditQuery(targetType, targetId, actor, action, since, until),
+        TypedResults.Ok(await audit.ListAsync(new AuditQuery(QueryEnum.Parse<TargetType>(targetType, "targetType"), targetId, actor, action, since, until),
             new PageRequest(offset ?? 0, limit ?? 50), ct));
 }

@@ -38,6 +38,9 @@ public static class HostingExtensions
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
             o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip;
         });
+        // Binding failures (a malformed query value, an unreadable or missing body) become BadHttpRequestExceptions
+        // whose message names the parameter, and so ProblemDetails that say which one; otherwise the 400 has no detail.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemDetailsExceptionHandler>();
         return services;

@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Mvc;
 using ModuleService.Model;
 using ModuleService.Model.Checkpoints;
 using ModuleService.Model.Surgery;
+using ModuleService.Api.Inference;
+using ModuleService.Inference.Batching;
 using ModuleService.Registry;
 
 namespace ModuleService.Api.Infrastructure;
@@ -23,7 +25,11 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
             CheckpointFormatException e => (StatusCodes.Status422UnprocessableEntity, "Invalid checkpoint", e.TensorName ?? e.File),
             ModuleFormerConfigException e => (StatusCodes.Status422UnprocessableEntity, "Invalid config", e.Field),
             ModuleSurgeryException e => (StatusCodes.Status422UnprocessableEntity, "Invalid module operation", e.Part),
+            QueryParameterException e => (StatusCodes.Status400BadRequest, "Bad request", e.Parameter),
             BadHttpRequestException e => (e.StatusCode, "Bad request", null),
+            RequestFieldException e => (StatusCodes.Status400BadRequest, "Invalid request", e.Field),
+            CompletionValidationException e => (StatusCodes.Status400BadRequest, "Invalid request", e.Field),
+            QueueFullException => (StatusCodes.Status429TooManyRequests, "Too many requests", null),
             OperationCanceledException when context.RequestAborted.IsCancellationRequested => (499, "Client closed request", null),
             _ => (StatusCodes.Status500InternalServerError, "Internal error", null),
         };
@@ -31,6 +37,8 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
         if (context.Response.HasStarted) return false;
 
         context.Response.StatusCode = status;
+        if (exception is QueueFullException full)
+            context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(full.RetryAfter.TotalSeconds)).ToString();
         var details = new ProblemDetails
         {
             Status = status,
@@ -38,6 +46,9 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
             Detail = status >= 500 ? "The server failed to handle the request; see its log." : exception.Message,
         };
         if (target is not null) details.Extensions["target"] = target;
+        // Field errors use the ValidationProblem shape too, so clients find the field under "errors".
+        if (status == StatusCodes.Status400BadRequest && target is not null)
+            details.Extensions["errors"] = new Dictionary<string, string[]> { [target] = [exception is CompletionValidationException c ? c.Detail : exception.Message] };
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = details, Exception = exception });
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using ModuleService.Api.Assemblies;
 using ModuleService.Api.Auth;
+using ModuleService.Api.Infrastructure;
 using ModuleService.Registry;
 using ModuleService.Registry.Data.Entities;
 using ModuleService.Registry.Keys;
@@ -48,9 +49,9 @@ public static class ModulesApi
     static async Task<Ok<FamilyView>> GetFamilyAsync(ModuleCatalog catalog, string key, CancellationToken ct) =>
         TypedResults.Ok(await catalog.GetFamilyAsync(key, ct));
 
-    static async Task<Ok<Page<ModuleView>>> ListModulesAsync(ModuleCatalog catalog, Guid? familyId, ModuleKind? kind, int? layer,
+    static async Task<Ok<Page<ModuleView>>> ListModulesAsync(ModuleCatalog catalog, Guid? familyId, string? kind, int? layer,
         string? name, int? offset, int? limit, CancellationToken ct) =>
-        TypedResults.Ok(await catalog.ListModulesAsync(new ModuleQuery(familyId, kind, layer, name), new PageRequest(offset ?? 0, limit ?? 50), ct));
+        TypedResults.Ok(await catalog.ListModulesAsync(new ModuleQuery(familyId, QueryEnum.Parse<ModuleKind>(kind, "kind"), layer, name), new PageRequest(offset ?? 0, limit ?? 50), ct));
 
     static async Task<Ok<ModuleView>> GetModuleAsync(ModuleCatalog catalog, Guid id, CancellationToken ct) =>
         TypedResults.Ok(await catalog.GetModuleAsync(id, ct));
@@ -59,8 +60,9 @@ public static class ModulesApi
         TypedResults.Ok(await catalog.GetVersionAsync(id, version, ct));
 
     static async Task<Ok<Page<ModuleVersionView>>> ListVersionsAsync(ModuleCatalog catalog, Guid? familyId, Guid? moduleId,
-        ModuleKind? kind, int? layer, Stage? stage, string? sha256, bool? includeArchived, int? offset, int? limit, CancellationToken ct) =>
-        TypedResults.Ok(await catalog.ListVersionsAsync(new ModuleVersionQuery(familyId, moduleId, kind, layer, stage, sha256, includeArchived ?? false),
+        string? kind, int? layer, string? stage, string? sha256, bool? includeArchived, int? offset, int? limit, CancellationToken ct) =>
+        TypedResults.Ok(await catalog.ListVersionsAsync(new ModuleVersionQuery(familyId, moduleId, QueryEnum.Parse<ModuleKind>(kind, "kind"), layer,
+                QueryEnum.Parse<Stage>(stage, "stage"), sha256, includeArchived ?? false),
             new PageRequest(offset ?? 0, limit ?? 50), ct));
 
     static async Task<Ok<ModuleVersionView>> GetVersionAsync(ModuleCatalog catalog, Guid id, CancellationToken ct) =>
@@ -73,8 +75,11 @@ public static class ModulesApi
         return TypedResults.Stream(stream, "application/octet-stream", $"{version.Module}-v{version.Version}.safetensors");
     }
 
-    static async Task<Ok<StageChange>> SetStageAsync(ModuleCatalog catalog, Guid id, StageRequest request, HttpContext context, CancellationToken ct) =>
-        TypedResults.Ok(await catalog.SetStageAsync(id, request.Stage, context.User.Actor(), request.Reason, ct));
+    static async Task<Results<Ok<StageChange>, ValidationProblem>> SetStageAsync(ModuleCatalog catalog, Guid id, StageRequest request,
+        HttpContext context, CancellationToken ct) =>
+        request.Stage is { } stage
+            ? TypedResults.Ok(await catalog.SetStageAsync(id, stage, context.User.Actor(), request.Reason, ct))
+            : TypedResults.ValidationProblem(StageRequest.MissingStage);
 
     static async Task<Ok<StageChange>> ArchiveAsync(ModuleCatalog catalog, Guid id, HttpContext context, CancellationToken ct, string? reason = null) =>
         TypedResults.Ok(await catalog.ArchiveAsync(id, context.User.Actor(), reason, ct));
