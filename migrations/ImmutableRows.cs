@@ -36,6 +36,11 @@ public static class ImmutableRows
         return sql.ToString();
     }
 
+    /// <summary>Triggers for tables added by later migrations (the function exists since Initial).</summary>
+    public static string Protect(params string[] tables) => string.Concat(tables.Select(table =>
+        $"CREATE TRIGGER {table}_immutable BEFORE UPDATE OR DELETE ON {table} FOR EACH ROW EXECUTE FUNCTION {Function}();\n" +
+        $"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} FOR EACH STATEMENT EXECUTE FUNCTION {Function}();\n"));
+
     /// <summary>Dropping the tables drops their triggers; only the function is left to remove.</summary>
     public static string Down() => $"DROP FUNCTION IF EXISTS {Function}();";
 }

@@ -20,3 +20,8 @@ if [ ${#need[@]} -gt 0 ]; then
     fi
 fi
 dotnet restore ModuleService.sln --verbosity quiet
+# The official OpenAI Node.js client (pinned by tests/openai-client/package-lock.json) that
+# tests/Api.Tests/Inference/OpenAiNodeClientTests drives; that test fails without it.
+if command -v node >/dev/null && command -v npm >/dev/null; then
+    npm ci --prefix tests/openai-client --no-audit --no-fund --loglevel=error
+fi

@@ -268,6 +268,183 @@ namespace ModuleService.Migrations.Migrations
                     b.ToTable("blob_chunks", (string)null);
                 });
 
+            modelBuilder.Entity("ModuleService.Registry.Data.Entities.Dataset", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<long>("Bytes")
+                        .HasColumnType("bigint")
+                        .HasColumnName("bytes");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("created_by");
+
+                    b.Property<long>("Documents")
+                        .HasColumnType("bigint")
+                        .HasColumnName("documents");
+
+                    b.Property<string>("Format")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("format");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("sha256");
+
+                    b.HasKey("Id")
+                        .HasName("pk_datasets");
+
+                    b.HasIndex("Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_datasets_name");
+
+                    b.HasIndex("Sha256", "Format")
+                        .IsUnique()
+                        .HasDatabaseName("ix_datasets_sha256_format");
+
+                    b.ToTable("datasets", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_datasets_counts", "bytes >= 0 AND documents >= 0");
+
+                            t.HasCheckConstraint("ck_datasets_format", "format IN ('Text', 'Jsonl')");
+                        });
+                });
+
+            modelBuilder.Entity("ModuleService.Registry.Data.Entities.DatasetStatistic", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("ComputedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("computed_at");
+
+                    b.Property<Guid>("DatasetId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("dataset_id");
+
+                    b.Property<Guid?>("JobId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("job_id");
+
+                    b.Property<string>("Tokenizer")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("tokenizer");
+
+                    b.Property<long>("Tokens")
+                        .HasColumnType("bigint")
+                        .HasColumnName("tokens");
+
+                    b.HasKey("Id")
+                        .HasName("pk_dataset_statistics");
+
+                    b.HasIndex("DatasetId", "Tokenizer", "Id")
+                        .HasDatabaseName("ix_dataset_statistics_dataset_id_tokenizer_id");
+
+                    b.ToTable("dataset_statistics", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_dataset_statistics_tokens", "tokens >= 0");
+                        });
+                });
+
+            modelBuilder.Entity("ModuleService.Registry.Data.Entities.ExpertUsageRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
+
+                    b.Property<Guid>("AssemblyId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("assembly_id");
+
+                    b.Property<int>("ExpertIndex")
+                        .HasColumnType("integer")
+                        .HasColumnName("expert_index");
+
+                    b.Property<double>("GateSum")
+                        .HasColumnType("double precision")
+                        .HasColumnName("gate_sum");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("kind");
+
+                    b.Property<int>("Layer")
+                        .HasColumnType("integer")
+                        .HasColumnName("layer");
+
+                    b.Property<Guid>("ModuleVersionId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("module_version_id");
+
+                    b.Property<string>("Node")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("node");
+
+                    b.Property<long>("Selections")
+                        .HasColumnType("bigint")
+                        .HasColumnName("selections");
+
+                    b.Property<DateTimeOffset>("WindowEnd")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("window_end");
+
+                    b.Property<DateTimeOffset>("WindowStart")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("window_start");
+
+                    b.HasKey("Id")
+                        .HasName("pk_expert_usage");
+
+                    b.HasIndex("ModuleVersionId")
+                        .HasDatabaseName("ix_expert_usage_module_version_id");
+
+                    b.HasIndex("AssemblyId", "Layer", "Kind", "ExpertIndex")
+                        .HasDatabaseName("ix_expert_usage_assembly_id_layer_kind_expert_index");
+
+                    b.ToTable("expert_usage", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_expert_usage_counts", "selections >= 0 AND gate_sum >= 0 AND layer >= 0 AND expert_index >= 0");
+
+                            t.HasCheckConstraint("ck_expert_usage_kind", "kind IN ('AttentionExpert', 'MlpExpert')");
+
+                            t.HasCheckConstraint("ck_expert_usage_window", "window_end >= window_start");
+                        });
+                });
+
             modelBuilder.Entity("ModuleService.Registry.Data.Entities.Family", b =>
                 {
                     b.Property<Guid>("Id")
@@ -489,6 +666,237 @@ namespace ModuleService.Migrations.Migrations
                     b.ToTable("stage_events", (string)null);
                 });
 
+            modelBuilder.Entity("ModuleService.Registry.Jobs.JobArtifact", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("BlobSha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("blob_sha256");
+
+                    b.Property<string>("ContentType")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("content_type");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("JobId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("job_id");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("name");
+
+                    b.Property<long>("Size")
+                        .HasColumnType("bigint")
+                        .HasColumnName("size");
+
+                    b.HasKey("Id")
+                        .HasName("pk_job_artifacts");
+
+                    b.HasIndex("JobId", "Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_job_artifacts_job_id_name");
+
+                    b.ToTable("job_artifacts", (string)null);
+                });
+
+            modelBuilder.Entity("ModuleService.Registry.Jobs.JobCheckpoint", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("BlobSha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("blob_sha256");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("JobId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("job_id");
+
+                    b.Property<long>("Step")
+                        .HasColumnType("bigint")
+                        .HasColumnName("step");
+
+                    b.HasKey("Id")
+                        .HasName("pk_job_checkpoints");
+
+                    b.HasIndex("JobId", "Step")
+                        .HasDatabaseName("ix_job_checkpoints_job_id_step");
+
+                    b.ToTable("job_checkpoints", (string)null);
+                });
+
+            modelBuilder.Entity("ModuleService.Registry.Jobs.JobEvent", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("at");
+
+                    b.Property<string>("Data")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("data");
+
+                    b.Property<Guid>("JobId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("job_id");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("Message")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("message");
+
+                    b.HasKey("Id")
+                        .HasName("pk_job_events");
+
+                    b.HasIndex("JobId", "Id")
+                        .HasDatabaseName("ix_job_events_job_id_id");
+
+                    b.ToTable("job_events", (string)null);
+                });
+
+            modelBuilder.Entity("ModuleService.Registry.Jobs.JobRun", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Artifacts")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("artifacts");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempts");
+
+                    b.Property<DateTimeOffset?>("CancelRequestedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("cancel_requested_at");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("created_by");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("text")
+                        .HasColumnName("error");
+
+                    b.Property<double?>("EtaSeconds")
+                        .HasColumnType("double precision")
+                        .HasColumnName("eta_seconds");
+
+                    b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
+
+                    b.Property<string>("HangfireJobId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("hangfire_job_id");
+
+                    b.Property<string>("Parameters")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("parameters");
+
+                    b.Property<DateTimeOffset?>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("status");
+
+                    b.Property<long>("Step")
+                        .HasColumnType("bigint")
+                        .HasColumnName("step");
+
+                    b.Property<double?>("TokensPerSecond")
+                        .HasColumnType("double precision")
+                        .HasColumnName("tokens_per_second");
+
+                    b.Property<long>("TotalSteps")
+                        .HasColumnType("bigint")
+                        .HasColumnName("total_steps");
+
+                    b.Property<double?>("TrainLoss")
+                        .HasColumnType("double precision")
+                        .HasColumnName("train_loss");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("type");
+
+                    b.Property<double?>("ValidationLoss")
+                        .HasColumnType("double precision")
+                        .HasColumnName("validation_loss");
+
+                    b.Property<string>("Worker")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("worker");
+
+                    b.HasKey("Id")
+                        .HasName("pk_job_runs");
+
+                    b.HasIndex("Type")
+                        .HasDatabaseName("ix_job_runs_type");
+
+                    b.HasIndex("Status", "CreatedAt")
+                        .HasDatabaseName("ix_job_runs_status_created_at");
+
+                    b.ToTable("job_runs", (string)null);
+                });
+
             modelBuilder.Entity("ModuleService.Registry.Data.Entities.ApiKeyRevocation", b =>
                 {
                     b.HasOne("ModuleService.Registry.Data.Entities.ApiKey", null)
@@ -525,6 +933,43 @@ namespace ModuleService.Migrations.Migrations
                         .HasConstraintName("fk_blob_chunks_blobs_blob_sha256");
                 });
 
+            modelBuilder.Entity("ModuleService.Registry.Data.Entities.Dataset", b =>
+                {
+                    b.HasOne("ModuleService.Registry.Data.Entities.Blob", null)
+                        .WithMany()
+                        .HasForeignKey("Sha256")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_datasets_blobs_sha256");
+                });
+
+            modelBuilder.Entity("ModuleService.Registry.Data.Entities.DatasetStatistic", b =>
+                {
+                    b.HasOne("ModuleService.Registry.Data.Entities.Dataset", null)
+                        .WithMany()
+                        .HasForeignKey("DatasetId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_dataset_statistics_datasets_dataset_id");
+                });
+
+            modelBuilder.Entity("ModuleService.Registry.Data.Entities.ExpertUsageRecord", b =>
+                {
+                    b.HasOne("ModuleService.Registry.Data.Entities.Assembly", null)
+                        .WithMany()
+                        .HasForeignKey("AssemblyId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_expert_usage_assemblies_assembly_id");
+
+                    b.HasOne("ModuleService.Registry.Data.Entities.ModuleVersion", null)
+                        .WithMany()
+                        .HasForeignKey("ModuleVersionId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_expert_usage_module_versions_module_version_id");
+                });
+
             modelBuilder.Entity("ModuleService.Registry.Data.Entities.Module", b =>
                 {
                     b.HasOne("ModuleService.Registry.Data.Entities.Family", null)
@@ -556,6 +1001,36 @@ namespace ModuleService.Migrations.Migrations
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_module_versions_blobs_sha256");
+                });
+
+            modelBuilder.Entity("ModuleService.Registry.Jobs.JobArtifact", b =>
+                {
+                    b.HasOne("ModuleService.Registry.Jobs.JobRun", null)
+                        .WithMany()
+                        .HasForeignKey("JobId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_job_artifacts_job_run_job_id");
+                });
+
+            modelBuilder.Entity("ModuleService.Registry.Jobs.JobCheckpoint", b =>
+                {
+                    b.HasOne("ModuleService.Registry.Jobs.JobRun", null)
+                        .WithMany()
+                        .HasForeignKey("JobId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_job_checkpoints_job_run_job_id");
+                });
+
+            modelBuilder.Entity("ModuleService.Registry.Jobs.JobEvent", b =>
+                {
+                    b.HasOne("ModuleService.Registry.Jobs.JobRun", null)
+                        .WithMany()
+                        .HasForeignKey("JobId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_job_events_job_run_job_id");
                 });
 #pragma warning restore 612, 618
         }

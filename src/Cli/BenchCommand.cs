@@ -57,7 +57,7 @@ public static class BenchCommand
             torch.set_num_threads(threads);
 
             var settings = new BenchSettings(Path.GetFileNameWithoutExtension(configPath), configPath, CommandLine.DTypeName(dtype),
-                threads, runs, config.Layers, configLayers, seed);
+                threads, runs, config.Layers, configLayers, seed) { LoadAtStart = ProcessStats.LoadAverage() };
             stderr.WriteLine($"[bench] {settings.ConfigName}: {config.Layers} of {configLayers} layers, {settings.DType}, {threads} threads, {runs} runs");
             var results = new List<BenchResult>();
             foreach (var variant in BenchVariants.For(config, options.Has("--dense-baselines")))
@@ -67,6 +67,7 @@ public static class BenchCommand
                 GC.Collect();
                 GC.WaitForPendingFinalizers();
             }
+            settings = settings with { LoadAtEnd = ProcessStats.LoadAverage() };
             BenchReport.WriteMarkdown(stdout, settings, results);
             if (options.Has("--json")) BenchReport.WriteJson(stdout, settings, results);
             stdout.Flush();

@@ -2,7 +2,11 @@ using System.Globalization;
 
 namespace ModuleService.Cli;
 
-internal sealed record BenchSettings(string ConfigName, string ConfigPath, string DType, int Threads, int Runs, int Layers, int ConfigLayers, long Seed);
+internal sealed record BenchSettings(string ConfigName, string ConfigPath, string DType, int Threads, int Runs, int Layers, int ConfigLayers, long Seed)
+{
+    public double? LoadAtStart { get; init; }
+    public double? LoadAtEnd { get; init; }
+}
 
 /// <summary>The bench output: a markdown table for people, one JSON line for scripts.</summary>
 internal static class BenchReport
@@ -11,6 +15,8 @@ internal static class BenchReport
     {
         string layers = s.Layers == s.ConfigLayers ? $"{s.Layers} layers" : $"{s.Layers} of {s.ConfigLayers} layers";
         o.WriteLine($"## modsvc bench: {s.ConfigName} ({layers}), {s.DType}, {s.Threads} threads, median of {s.Runs} runs");
+        o.WriteLine();
+        o.WriteLine($"1-min load average: {s.LoadAtStart?.ToString("F2", CultureInfo.InvariantCulture) ?? "n/a"} at start, {s.LoadAtEnd?.ToString("F2", CultureInfo.InvariantCulture) ?? "n/a"} at end (timings are only meaningful on an otherwise idle machine, load < cores).");
         o.WriteLine();
         o.WriteLine("| variant | params | active/token | prefill 8×256 tok/s | decode b1 tok/s | decode b8 tok/s | prefill ms | decode b1 ms | decode b8 ms | peak RSS MiB |");
         o.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -36,12 +42,14 @@ internal static class BenchReport
             ["n_layer"] = s.Layers,
             ["config_n_layer"] = s.ConfigLayers,
             ["seed"] = s.Seed,
+            ["load_average_start"] = s.LoadAtStart,
+            ["load_average_end"] = s.LoadAtEnd,
             ["prefill_shape"] = new[] { BenchRunner.PrefillBatch, BenchRunner.PrefillTokens },
             ["decode_prompt_tokens"] = BenchRunner.PromptTokens,
             ["decode_new_tokens"] = BenchRunner.NewTokens,
         };
         foreach (var (key, value) in Numbers(moe)) document[key] = value;
-        document["process_peak_rss_mib"] = ProcessMemory.PeakRssMib();
+        document["process_peak_rss_mib"] = ProcessStats.PeakRssMib();
         document["variants"] = results.Select(r => Numbers(r).Prepend(new("definition", r.Variant.Definition)).Prepend(new("name", r.Variant.Name))
             .ToDictionary(kv => kv.Key, kv => kv.Value)).ToList();
         o.WriteLine(JsonText.Serialize(document));

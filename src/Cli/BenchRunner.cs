@@ -25,7 +25,7 @@ internal static class BenchRunner
 
     public static BenchResult Run(BenchVariant variant, ScalarType dtype, int runs, long seed, TextWriter log)
     {
-        bool peakReset = ProcessMemory.TryResetPeak();
+        bool peakReset = ProcessStats.TryResetPeak();
         var counts = ParameterCounts.For(variant.Config);
         log.WriteLine($"[bench] {variant.Name}: building {counts.Total:N0} parameters ({CommandLine.DTypeName(dtype)})");
         using var model = new ModuleFormerForCausalLM(variant.Config);
@@ -49,7 +49,7 @@ internal static class BenchRunner
         });
         double decodeB1 = Median(runs, $"{variant.Name} decode b1", log, () => Decode(model, promptB1));
         double decodeB8 = Median(runs, $"{variant.Name} decode b{DecodeBatch}", log, () => Decode(model, promptB8));
-        var peak = ProcessMemory.PeakRssMib();
+        var peak = ProcessStats.PeakRssMib();
         if (!peakReset) log.WriteLine("[bench] could not reset the peak RSS counter; peak_rss_mib is the process peak so far");
         return new BenchResult(variant, counts, forward, decodeB1, decodeB8, peak);
     }
@@ -69,14 +69,14 @@ internal static class BenchRunner
     {
         var clock = Stopwatch.StartNew();
         action();
-        log.WriteLine($"[bench] {label}: warm-up {clock.Elapsed.TotalMilliseconds:F1} ms (RSS {ProcessMemory.CurrentRssMib():F0} MiB)");
+        log.WriteLine($"[bench] {label}: warm-up {clock.Elapsed.TotalMilliseconds:F1} ms (RSS {ProcessStats.CurrentRssMib():F0} MiB)");
         var times = new double[runs];
         for (int i = 0; i < runs; i++)
         {
             clock.Restart();
             action();
             times[i] = clock.Elapsed.TotalMilliseconds;
-            log.WriteLine($"[bench] {label}: run {i + 1}/{runs} {times[i]:F1} ms (RSS {ProcessMemory.CurrentRssMib():F0} MiB)");
+            log.WriteLine($"[bench] {label}: run {i + 1}/{runs} {times[i]:F1} ms (RSS {ProcessStats.CurrentRssMib():F0} MiB)");
         }
         Array.Sort(times);
         return runs % 2 == 1 ? times[runs / 2] : (times[runs / 2 - 1] + times[runs / 2]) / 2;

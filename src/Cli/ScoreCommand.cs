@@ -65,8 +65,10 @@ public static class ScoreCommand
             logits = model.forward(ids, mask).Logits.contiguous().data<float>().ToArray();   // (B, T, V)
 
         // The (ids, mask) overload keeps the case's own padding; greedy sampling and no EOS give exactly N tokens.
-        var generated = TextGenerator.Generate(model, ids, mask, new GenerationOptions(greedyTokens), [SamplingOptions.Greedy]);
-        return new CaseResult(c.Name, logits, [c.Batch, c.Time, vocab], generated.Select(g => g.TokenIds).ToArray());
+        long[][] greedy = greedyTokens == 0
+            ? Enumerable.Range(0, c.Batch).Select(_ => Array.Empty<long>()).ToArray()
+            : TextGenerator.Generate(model, ids, mask, new GenerationOptions(greedyTokens), [SamplingOptions.Greedy]).Select(g => g.TokenIds).ToArray();
+        return new CaseResult(c.Name, logits, [c.Batch, c.Time, vocab], greedy);
     }
 
     private static void Write(TextWriter stdout, IReadOnlyList<CaseResult> results)

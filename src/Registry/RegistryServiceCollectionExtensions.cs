@@ -6,11 +6,13 @@ using Microsoft.Extensions.Options;
 using ModuleService.Registry.Assemblies;
 using ModuleService.Registry.Auditing;
 using ModuleService.Registry.Data;
+using ModuleService.Registry.Datasets;
 using ModuleService.Registry.Imports;
 using ModuleService.Registry.Keys;
 using ModuleService.Registry.Modules;
 using ModuleService.Registry.Stages;
 using ModuleService.Registry.Storage;
+using ModuleService.Registry.Usage;
 
 namespace ModuleService.Registry;
 
@@ -44,6 +46,8 @@ public static class RegistryServiceCollectionExtensions
         services.AddScoped<AssemblyService>();
         services.AddScoped<ModuleCatalog>();
         services.AddScoped<ApiKeyStore>();
+        services.AddScoped<ExpertUsageStore>();
+        services.AddDatasets();
         return services;
     }
 

@@ -47,7 +47,7 @@ public static class HostingExtensions
     }
 
     /// <summary>Hangfire on the registry's PostgreSQL; this process runs a server when its role includes the worker.</summary>
-    public static IServiceCollection AddModuleServiceJobs(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddHangfireWorkers(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddHangfire((sp, cfg) => cfg
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)

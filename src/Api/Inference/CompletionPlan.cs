@@ -14,7 +14,7 @@ public sealed record CompletionPlan(ServedModel Model, IReadOnlyList<ParsedPromp
     {
         var prompts = PromptParser.Parse(request.Prompt, model.Tokenizer);
         int n = request.N ?? 1;
-        if (n < 1 || n * prompts.Count > MaxChoices) throw new RequestFieldException("n", $"n × prompts must be in 1..{MaxChoices}");
+        if (n < 1 || (long)n * prompts.Count > MaxChoices) throw new RequestFieldException("n", $"n × prompts must be in 1..{MaxChoices}");
         int maxTokens = request.MaxTokens ?? 16;
         bool echo = request.Echo ?? false;
         if (maxTokens < 0 || (maxTokens == 0 && !echo)) throw new RequestFieldException("max_tokens", "must be ≥ 1 (0 only with echo)");

@@ -52,7 +52,12 @@ public static class CompletionsApi
 /// <summary>Request bodies read by hand, so a type error names the JSON path at fault.</summary>
 public static class RequestBody
 {
-    static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web) { AllowTrailingCommas = true };
+    // Strict numbers: the web defaults would take "n": "2", a wrong type for OpenAI clients and for us.
+    static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        AllowTrailingCommas = true,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict,
+    };
 
     public static async Task<T> ReadAsync<T>(HttpContext context) where T : class
     {

@@ -30,7 +30,14 @@ public sealed class ServedModels(AssemblyService assemblies, ModuleCatalog catal
 
     public async Task<ServedModel> ResolveAsync(string modelId, CancellationToken ct)
     {
-        var assembly = await assemblies.GetAsync(AssemblyRef.Parse(modelId), ct);
+        AssemblyDetail assembly;
+        // Problems name the request's field and model id, not the registry's "assembly 'x@latest'" or "version".
+        try { assembly = await assemblies.GetAsync(AssemblyRef.Parse(modelId), ct); }
+        catch (NotFoundException) { throw new NotFoundException("model", modelId); }
+        catch (InvalidModuleOperationException e) when (e.Target == "version")
+        {
+            throw new RequestFieldException("model", $"'{modelId}' is not a model id: use name or name@version (e.g. tiny@1)");
+        }
         if (assembly.Summary.Stage == Stage.Archived) throw new NotFoundException("model", modelId);
         var (family, tokenizer) = await FamilyAsync(assembly.Summary.FamilyId, ct);
         var config = family with { AttentionExperts = assembly.AttentionExperts, MlpExperts = assembly.MlpExperts };

@@ -28,6 +28,7 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
             QueryParameterException e => (StatusCodes.Status400BadRequest, "Bad request", e.Parameter),
             BadHttpRequestException e => (e.StatusCode, "Bad request", null),
             RequestFieldException e => (StatusCodes.Status400BadRequest, "Invalid request", e.Field),
+            ModuleService.Jobs.JobParameterException e => (StatusCodes.Status400BadRequest, "Invalid job parameters", e.Field),
             CompletionValidationException e => (StatusCodes.Status400BadRequest, "Invalid request", e.Field),
             QueueFullException => (StatusCodes.Status429TooManyRequests, "Too many requests", null),
             OperationCanceledException when context.RequestAborted.IsCancellationRequested => (499, "Client closed request", null),

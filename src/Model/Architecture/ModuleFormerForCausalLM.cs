@@ -91,17 +91,18 @@ public sealed class ModuleFormerForCausalLM : nn.Module
     public void InitializeWeights(long seed)
     {
         using var _ = no_grad();
+        // Tensor.normal_ rather than nn.init.normal_: TorchSharp 0.107's nn.init ignores the generator argument.
         var generator = new Generator((ulong)seed);
         foreach (var (_, module) in named_modules())
         {
             switch (module)
             {
                 case Linear linear:
-                    nn.init.normal_(linear.weight, 0, Config.InitializerRange, generator);
+                    linear.weight.normal_(0, Config.InitializerRange, generator);
                     if (linear.bias is not null) nn.init.zeros_(linear.bias);
                     break;
                 case Embedding embedding:
-                    nn.init.normal_(embedding.weight, 0, Config.InitializerRange, generator);
+                    embedding.weight!.normal_(0, Config.InitializerRange, generator);
                     break;
                 case LayerNorm norm:
                     nn.init.ones_(norm.weight);

@@ -27,7 +27,8 @@ public sealed class ParallelExperts : nn.Module
     public void ResetParameters(Generator? generator = null)
     {
         using var _ = no_grad();
-        nn.init.uniform_(weight, -1.0 / InputSize, 1.0 / InputSize, generator);
+        // Tensor.uniform_ rather than nn.init.uniform_: TorchSharp 0.107's nn.init ignores the generator argument.
+        weight.uniform_(-1.0 / InputSize, 1.0 / InputSize, generator);
     }
 
     /// <param name="sortedInputs">(N·k, in), rows grouped by expert in expert order.</param>

@@ -13,6 +13,7 @@ public static class AuditNames
         TargetType.Blob => "blob",
         TargetType.Assembly => "assembly",
         TargetType.ApiKey => "api_key",
+        TargetType.Dataset => "dataset",
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
     };
 }

@@ -23,6 +23,9 @@ public sealed class RegistryDbContext(DbContextOptions<RegistryDbContext> option
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<ApiKeyRevocation> ApiKeyRevocations => Set<ApiKeyRevocation>();
+    public DbSet<ExpertUsageRecord> ExpertUsage => Set<ExpertUsageRecord>();
+    public DbSet<Dataset> Datasets => Set<Dataset>();
+    public DbSet<DatasetStatistic> DatasetStatistics => Set<DatasetStatistic>();
 
     /// <summary>The one place provider options are set, shared by DI and the design-time factory.</summary>
     public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder builder, string connectionString) =>

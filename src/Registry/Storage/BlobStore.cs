@@ -62,6 +62,31 @@ public sealed class BlobStore(RegistryDbContext db, IOptions<RegistryOptions> op
         return new(sha, size, true);
     }
 
+    /// <summary>
+    /// Starts a single-pass write of content that arrives once and is not known in advance (an upload being validated
+    /// on the fly): see <see cref="BlobWriter"/>. Needs the caller's transaction, which its staging table lives in.
+    /// </summary>
+    public async Task<BlobWriter> BeginWriteAsync(CancellationToken ct)
+    {
+        if (db.Database.CurrentTransaction is null)
+            throw new InvalidOperationException("a streaming blob write needs a transaction: its staging table lives until commit or rollback");
+        return await BlobWriter.StartAsync(db, time, settings.ChunkSize, ct);
+    }
+
+    /// <summary>
+    /// Stores a one-pass stream without spooling it to disk first (unlike <see cref="PutAsync(Stream, CancellationToken)"/>
+    /// for non-seekable streams), in the caller's transaction.
+    /// </summary>
+    public async Task<BlobPutResult> PutStreamingAsync(Stream content, CancellationToken ct)
+    {
+        using var writer = await BeginWriteAsync(ct);
+        var buffer = new byte[1 << 16];
+        int read;
+        while ((read = await content.ReadAsync(buffer, ct)) > 0)
+            await writer.WriteAsync(buffer.AsMemory(0, read), ct);
+        return await writer.CompleteAsync(ct);
+    }
+
     public async Task<BlobPutResult> PutAsync(byte[] content, CancellationToken ct)
     {
         using var stream = new MemoryStream(content, writable: false);

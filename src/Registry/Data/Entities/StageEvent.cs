@@ -4,7 +4,7 @@ namespace ModuleService.Registry.Data.Entities;
 public enum Stage { Draft, Active, Deprecated, Archived }
 
 /// <summary>What a stage event or audit entry is about.</summary>
-public enum TargetType { Family, Module, ModuleVersion, Blob, Assembly, ApiKey }
+public enum TargetType { Family, Module, ModuleVersion, Blob, Assembly, ApiKey, Dataset }
 
 /// <summary>
 /// Append-only stage history: the current stage of a target is its latest event (highest Id), so a

@@ -2,8 +2,8 @@ using System.Globalization;
 
 namespace ModuleService.Cli;
 
-/// <summary>Peak resident memory of this process, from Linux's /proc (null elsewhere).</summary>
-internal static class ProcessMemory
+/// <summary>Resident memory of this process and the machine load, from Linux's /proc (null elsewhere).</summary>
+internal static class ProcessStats
 {
     /// <summary>VmHWM ("high water mark" of the resident set) in MiB.</summary>
     public static double? PeakRssMib() => StatusMib("VmHWM:");
@@ -39,5 +39,16 @@ internal static class ProcessMemory
             return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
+    }
+
+    /// <summary>The 1-minute load average: timings taken while it exceeds the core count are not trustworthy.</summary>
+    public static double? LoadAverage()
+    {
+        try
+        {
+            var first = File.ReadAllText("/proc/loadavg").Split(' ')[0];
+            return double.Parse(first, CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException) { return null; }
     }
 }

@@ -1,0 +1,77 @@
+using Microsoft.Extensions.DependencyInjection;
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using ModuleService.Registry.Data;
+using ModuleService.Registry.Jobs;
+using ModuleService.Registry.Storage;
+
+namespace ModuleService.Jobs;
+
+/// <summary>
+/// Runs one job row. Reentrant: a finished job is skipped; a job whose worker died (Hangfire hands it to another
+/// worker) starts again and its handler resumes from its last checkpoint. Failed runs are not retried blindly.
+/// </summary>
+public abstract class JobRunner(RegistryDbContext db, JobCatalog catalog, BlobStore blobs, TimeProvider time, IServiceProvider services, ILogger logger)
+{
+    protected async Task ExecuteAsync(Guid jobId, CancellationToken ct)
+    {
+        var job = await db.Set<JobRun>().SingleOrDefaultAsync(j => j.Id == jobId, ct);
+        if (job is null || job.Status is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled) return;
+        var context = new JobContext(job, db, blobs, time, services);
+        if (job.CancelRequestedAt is not null) { await EndAsync(context, JobStatus.Cancelled, null, ct); return; }
+
+        job.Status = JobStatus.Running;
+        job.StartedAt ??= time.GetUtcNow();
+        job.Attempts++;
+        job.Worker = Environment.MachineName;
+        await context.EventAsync("started", job.Attempts == 1 ? $"started on {job.Worker}" : $"resumed on {job.Worker} (attempt {job.Attempts})", null, ct);
+        try
+        {
+            var handler = (IJobHandler)services.GetRequiredService(catalog.Get(job.Type).Handler);
+            await handler.RunAsync(context, ct);
+            await EndAsync(context, JobStatus.Succeeded, null, CancellationToken.None);
+        }
+        catch (JobCancelledException)
+        {
+            await EndAsync(context, JobStatus.Cancelled, null, CancellationToken.None);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // The server is shutting down: leave the job running so the next worker resumes it.
+            logger.LogWarning("Job {JobId} interrupted by shutdown; it resumes on the next worker", jobId);
+            throw;
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Job {JobId} ({Type}) failed", jobId, job.Type);
+            await EndAsync(context, JobStatus.Failed, e is JobParameterException p ? $"{p.Field}: {p.Message}" : e.Message, CancellationToken.None);
+        }
+    }
+
+    async Task EndAsync(JobContext context, JobStatus status, string? error, CancellationToken ct)
+    {
+        var job = context.Job;
+        (job.Status, job.Error, job.FinishedAt) = (status, error, time.GetUtcNow());
+        await context.EventAsync(status.ToString().ToLowerInvariant(), error ?? $"job {status.ToString().ToLowerInvariant()}", null, ct);
+    }
+}
+
+/// <summary>Heavy training work: its own queue, so GPU nodes can take only these.</summary>
+[Queue(JobCatalog.TrainingQueue)]
+public sealed class TrainingQueueRunner(RegistryDbContext db, JobCatalog catalog, BlobStore blobs, TimeProvider time, IServiceProvider services, ILogger<TrainingQueueRunner> logger)
+    : JobRunner(db, catalog, blobs, time, services, logger)
+{
+    [Queue(JobCatalog.TrainingQueue), AutomaticRetry(Attempts = 0), DisableConcurrentExecution(timeoutInSeconds: 60)]
+    [JobDisplayName("training job {0}")]
+    public Task RunAsync(Guid jobId, CancellationToken ct) => ExecuteAsync(jobId, ct);
+}
+
+[Queue(JobCatalog.LightQueue)]
+public sealed class LightQueueRunner(RegistryDbContext db, JobCatalog catalog, BlobStore blobs, TimeProvider time, IServiceProvider services, ILogger<LightQueueRunner> logger)
+    : JobRunner(db, catalog, blobs, time, services, logger)
+{
+    [Queue(JobCatalog.LightQueue), AutomaticRetry(Attempts = 0), DisableConcurrentExecution(timeoutInSeconds: 60)]
+    [JobDisplayName("job {0}")]
+    public Task RunAsync(Guid jobId, CancellationToken ct) => ExecuteAsync(jobId, ct);
+}

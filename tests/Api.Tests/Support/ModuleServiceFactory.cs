@@ -1,0 +1,33 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Logging;
+
+namespace ModuleService.Api.Tests.Support;
+
+/// <summary>
+/// The real app (Program.cs) on a test class's own database, with its own bootstrap admin key, blob cache and a
+/// fast Hangfire poll. Every log line goes to <see cref="Logs"/> (and nowhere else) so tests can inspect it.
+/// </summary>
+public sealed class ModuleServiceFactory(string connectionString, string bootstrapAdminKey, string cacheDirectory)
+    : WebApplicationFactory<Program>
+{
+    public LogCapture Logs { get; } = new();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("ConnectionStrings:Registry", connectionString);
+        builder.UseSetting("Auth:BootstrapAdminKey", bootstrapAdminKey);
+        builder.UseSetting("Registry:CacheDirectory", cacheDirectory);
+        builder.UseSetting("Hangfire:QueuePollInterval", "00:00:00.200");
+        builder.ConfigureLogging(logging =>
+        {
+            logging.ClearProviders();
+            logging.AddProvider(Logs);
+            // Debug everywhere, so a secret leaking into e.g. an authentication message would be caught; EF's
+            // debug output is only noise and time.
+            logging.AddFilter<LogCapture>(null, LogLevel.Debug);
+            logging.AddFilter<LogCapture>("Microsoft.EntityFrameworkCore", LogLevel.Information);
+        });
+    }
+}
