@@ -2,27 +2,22 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
-using ModuleService.Api.Datasets;
 using ModuleService.Api.Tests.Support;
-using ModuleService.Registry.Data;
 using Npgsql;
 using Xunit;
 
 namespace ModuleService.Api.Tests.Datasets;
 
 /// <summary>
-/// The real app (<see cref="ModuleServiceFactory"/>) on a database of its own, with a 100 kB upload limit. Two
-/// TEMPORARY bridges, each a no-op once the real thing exists: <see cref="MapDatasetsUntilProgramDoes"/> (until
-/// Program.cs calls MapDatasets) and <see cref="DatasetTestSchema"/> (until the datasets migration exists).
+/// The real app (<see cref="ModuleServiceFactory"/>) on a database of its own, as <see cref="ApiFixture"/> has it,
+/// but with a 100 kB upload limit (Datasets:MaxUploadBytes) so that 413 is cheap to reach.
 /// </summary>
 public sealed class DatasetsApiFixture(PostgresFixture postgres) : IAsyncLifetime
 {
     public const long UploadLimit = 100_000;
+    static readonly string[] DatasetTables = ["datasets", "dataset_statistics"];
     readonly TempDir cache = new("modsvc-apitest-cache-");
     readonly string bootstrapKey = "bootstrap-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
     ModuleServiceFactory? baseFactory;
@@ -35,15 +30,9 @@ public sealed class DatasetsApiFixture(PostgresFixture postgres) : IAsyncLifetim
     {
         ConnectionString = await postgres.CreateDatabaseAsync("datasets");
         baseFactory = new ModuleServiceFactory(ConnectionString, bootstrapKey, cache.Path);
-        factory = baseFactory.WithWebHostBuilder(builder =>
-        {
-            builder.UseSetting("Datasets:MaxUploadBytes", UploadLimit.ToString());
-            builder.ConfigureServices(services => services.AddTransient<IStartupFilter, MapDatasetsUntilProgramDoes>());
-        });
+        factory = baseFactory.WithWebHostBuilder(builder => builder.UseSetting("Datasets:MaxUploadBytes", UploadLimit.ToString()));
         Admin = Client(bootstrapKey);   // starts the host, which migrates
         (await Admin.GetAsync("/readyz")).EnsureSuccessStatusCode();
-        await using var scope = factory.Services.CreateAsyncScope();
-        await DatasetTestSchema.EnsureAsync(scope.ServiceProvider.GetRequiredService<RegistryDbContext>());
     }
 
     public async Task DisposeAsync()
@@ -75,7 +64,7 @@ public sealed class DatasetsApiFixture(PostgresFixture postgres) : IAsyncLifetim
         await using var connection = new NpgsqlConnection(ConnectionString);
         await connection.OpenAsync();
         var counts = new Dictionary<string, long>();
-        foreach (var table in ModuleService.Migrations.ImmutableRows.Tables.Concat(DatasetTestSchema.Tables))
+        foreach (var table in ModuleService.Migrations.ImmutableRows.Tables.Concat(DatasetTables))
         {
             await using var command = new NpgsqlCommand($"SELECT count(*) FROM {table}", connection);
             counts[table] = (long)(await command.ExecuteScalarAsync())!;
@@ -84,18 +73,4 @@ public sealed class DatasetsApiFixture(PostgresFixture postgres) : IAsyncLifetim
     }
 
     sealed record CreatedKey(string Secret);
-
-    /// <summary>Maps the datasets endpoints into the app's own route builder unless Program.cs already did.</summary>
-    sealed class MapDatasetsUntilProgramDoes : IStartupFilter
-    {
-        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-        {
-            next(app);
-            // The WebApplication itself: its routing middleware builds the matcher from these data sources on the first request.
-            var routes = (IEndpointRouteBuilder)app.Properties["__EndpointRouteBuilder"]!;
-            if (!routes.DataSources.SelectMany(s => s.Endpoints).OfType<RouteEndpoint>()
-                    .Any(e => e.RoutePattern.RawText?.StartsWith("/v1/datasets", StringComparison.Ordinal) == true))
-                routes.MapDatasets();
-        };
-    }
 }

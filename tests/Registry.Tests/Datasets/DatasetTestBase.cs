@@ -5,29 +5,20 @@ using ModuleService.Registry.Data.Entities;
 using ModuleService.Registry.Datasets;
 using ModuleService.Registry.Tests.Support;
 using Npgsql;
-using Xunit;
 
 namespace ModuleService.Registry.Tests.Datasets;
 
 /// <summary>
-/// The registry on a class database that also has the datasets tables, with 1 KiB blob chunks (so small uploads span
+/// The registry on a class database, with 1 KiB blob chunks (so small uploads span
 /// many chunk rows) and a 200 kB upload limit (so "too large" is cheap to reach).
 /// </summary>
-public abstract class DatasetTestBase(PostgresFixture postgres) : RegistryTestBase(postgres), IAsyncLifetime
+public abstract class DatasetTestBase(PostgresFixture postgres) : RegistryTestBase(postgres)
 {
     protected const long UploadLimit = 200_000;
     static readonly string[] DatasetTables = ["datasets", "dataset_statistics"];
 
     protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
         [new("Registry:ChunkSize", "1024"), new("Datasets:MaxUploadBytes", UploadLimit.ToString())];
-
-    async Task IAsyncLifetime.InitializeAsync()
-    {
-        await InitializeAsync();
-        await DatasetTestSchema.EnsureAsync(Db);
-    }
-
-    Task IAsyncLifetime.DisposeAsync() => DisposeAsync();
 
     protected DatasetStore Datasets => Get<DatasetStore>();
 

@@ -68,6 +68,19 @@ public sealed class DatasetUploadTests(PostgresFixture postgres) : DatasetTestBa
     }
 
     [Fact]
+    public async Task ConcurrentUploadsOfTheSameBytes_MakeOneDataset()
+    {
+        var content = Utf8("raced " + Guid.NewGuid());
+        // With the blob already stored, neither upload waits on the blob row: they meet at the datasets unique index.
+        await Blobs.PutAsync(content, default);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => UploadAsync(UniqueName($"race{i}"), DatasetFormat.Text, content)));
+
+        Assert.Single(results.Select(r => r.Dataset.Id).Distinct());
+        Assert.Equal(1, results.Count(r => r.Created));
+    }
+
+    [Fact]
     public async Task SameBytesInAnotherFormat_IsANewDatasetSharingTheBlob()
     {
         var content = Utf8($"{{\"text\": \"{Guid.NewGuid()}\"}}\n");
