@@ -8,25 +8,33 @@
 # and its PostgreSQL afterwards, even on Ctrl+C. With --url/--key/--model it only runs the load generator.
 #
 #   scripts/bench-serve.sh [--duration 20] [--clients 1,4,8] [--prompt-tokens 16] [--max-tokens 64]
-#                          [--checkpoint DIR] [--min-ratio 3] [--no-build] [--json FILE]
-#                          [--url http://host:port --key KEY --model NAME]
+#                          [--temperature 1] [--warmup 45] [--rounds 4] [--checkpoint DIR] [--min-ratio 3]
+#                          [--no-build] [--json FILE] [--url http://host:port --key KEY --model NAME]
+#
+# Each client count gets --duration seconds in total, run as --rounds interleaved slices (1, 4, 8, 1, 4, 8, ...)
+# after a --warmup with the largest client count (see tests/openai-client/bench.mjs).
 #
 # Needs dotnet and node (>= 20; the load generator tests/openai-client/bench.mjs uses no packages). Server settings
-# can be passed as environment variables, e.g. Inference__MaxBatchSize=16 Inference__Threads=2.
+# can be passed as environment variables, e.g. Inference__MaxBatchSize=16. Inference__Threads defaults to 1 here:
+# the fixture model's operations are too small to gain from intra-op threads, and the load generator runs on the
+# same machine (on a busy 2-core machine, 2 torch threads halved the throughput).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-duration=20 clients=1,4,8 prompt_tokens=16 max_tokens=64 min_ratio=3 build=1 json=
+duration=20 clients=1,4,8 prompt_tokens=16 max_tokens=64 temperature=1 warmup=45 rounds=4 min_ratio=3 build=1 json=
 checkpoint=$root/tests/Model.Tests/Fixtures/reference-tiny
 url= key= model=
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --duration) duration=$2; shift 2 ;;
         --clients) clients=$2; shift 2 ;;
         --prompt-tokens) prompt_tokens=$2; shift 2 ;;
         --max-tokens) max_tokens=$2; shift 2 ;;
+        --temperature) temperature=$2; shift 2 ;;
+        --warmup) warmup=$2; shift 2 ;;
+        --rounds) rounds=$2; shift 2 ;;
         --checkpoint) checkpoint=$(cd "$2" && pwd); shift 2 ;;
         --min-ratio) min_ratio=$2; shift 2 ;;
         --no-build) build=0; shift ;;
@@ -57,7 +65,12 @@ stop_api() {
         if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$pg_ctl" -D "$data/postgres/data" -m fast -w stop >&2 || true
         else "$pg_ctl" -D "$data/postgres/data" -m fast -w stop >&2 || true; fi
     fi
-    if [ -n "$data" ]; then rm -rf "$data"; data=; fi
+    if [ -n "$data" ]; then
+        if [ "${status:-1}" != 0 ] && [ -f "$data/api.log" ]; then
+            cp "$data/api.log" "${data}.api.log" && echo "API log kept in ${data}.api.log" >&2
+        fi
+        rm -rf "$data"; data=
+    fi
 }
 trap stop_api EXIT
 trap 'exit 130' INT
@@ -76,7 +89,8 @@ if [ -z "$url" ]; then
     url=http://127.0.0.1:$port
     key=bench-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
     model=bench
-    echo "starting the API on $url (data in $data, log $data/api.log)" >&2
+    export Inference__Threads=${Inference__Threads:-1}
+    echo "starting the API on $url (data in $data, log $data/api.log, Inference__Threads=$Inference__Threads)" >&2
     ModuleService__DataDirectory=$data Auth__BootstrapAdminKey=$key ASPNETCORE_ENVIRONMENT=Production \
         Logging__LogLevel__Default=Warning dotnet "$dll" --urls "$url" >"$data/api.log" 2>&1 &
     api_pid=$!
@@ -86,9 +100,9 @@ if [ -z "$url" ]; then
         [ "$i" = 240 ] && { echo "the API was not ready after 120 s" >&2; tail -30 "$data/api.log" >&2; exit 1; }
         sleep 0.5
     done
-    status=$(curl -s -o "$data/import.json" -w '%{http_code}' -X POST "$url/v1/imports" -H "Authorization: Bearer $key" \
+    code=$(curl -s -o "$data/import.json" -w '%{http_code}' -X POST "$url/v1/imports" -H "Authorization: Bearer $key" \
         -H 'Content-Type: application/json' -d "{\"path\": \"$checkpoint\", \"name\": \"$model\"}")
-    [ "$status" = 201 ] || [ "$status" = 200 ] || { echo "import failed ($status): $(cat "$data/import.json")" >&2; exit 1; }
+    [ "$code" = 201 ] || [ "$code" = 200 ] || { echo "import failed ($code): $(cat "$data/import.json")" >&2; exit 1; }
     vocab=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["vocab_size"])' "$checkpoint/config.json" 2>/dev/null || echo 512)
 else
     [ -n "$key" ] && [ -n "$model" ] || { echo "--url needs --key and --model" >&2; exit 2; }
@@ -99,7 +113,7 @@ echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs" >&2
 # In the background so that a signal reaches the trap (and stops the API) at once, not after the run.
 node "$root/tests/openai-client/bench.mjs" --base-url "$url/v1" --key "$key" --model "$model" --clients "$clients" \
     --duration "$duration" --prompt-tokens "$prompt_tokens" --max-tokens "$max_tokens" --vocab "$vocab" \
-    --min-ratio "$min_ratio" ${json:+--json "$json"} &
+    --temperature "$temperature" --warmup "$warmup" --rounds "$rounds" --min-ratio "$min_ratio" ${json:+--json "$json"} &
 bench_pid=$!
 status=0
 wait "$bench_pid" || status=$?

@@ -116,8 +116,10 @@ await step('chat.completions.create', async () => {
 await step('chat.completions.create stream', async () => {
     const stream = await client.chat.completions.create({ model, messages, max_tokens: maxTokens, temperature: 0, stream: true });
     let content = '', role = null, chunks = 0, finish = null;
+    const objects = new Set();
     for await (const chunk of stream) {
         chunks++;
+        objects.add(chunk.object);
         for (const choice of chunk.choices) {
             role ??= choice.delta?.role ?? null;
             content += choice.delta?.content ?? '';
@@ -125,7 +127,7 @@ await step('chat.completions.create stream', async () => {
         }
     }
     results.chatStream = { role, content, chunks, finish_reason: finish };
-    check('chat stream: object is chat.completion.chunk', chunks > 0);
+    check('chat stream: chunks are chat.completion.chunk', chunks > 1 && objects.size === 1 && objects.has('chat.completion.chunk'), [...objects]);
     check('chat stream: first delta has the assistant role', role === 'assistant', role);
     check('chat stream: finish_reason present', ['length', 'stop'].includes(finish), finish);
     check('chat stream: concatenation equals the plain reply', content === results.chat?.message?.content,
@@ -135,15 +137,17 @@ await step('chat.completions.create stream', async () => {
 await step('errors', async () => {
     try {
         await client.completions.create({ model: `${model}-does-not-exist`, prompt: promptIds, max_tokens: 1 });
-        check('unknown model: NotFoundError', false, 'no error');
+        check('unknown model: NotFoundError with code model_not_found', false, 'no error');
     } catch (e) {
-        check('unknown model: NotFoundError', e instanceof OpenAI.NotFoundError && e.status === 404, `${e?.constructor?.name} ${e?.status}`);
+        check('unknown model: NotFoundError with code model_not_found', e instanceof OpenAI.NotFoundError && e.status === 404
+            && e.code === 'model_not_found' && e.param === 'model', `${e?.constructor?.name} ${e?.status} ${e?.code} ${e?.param}: ${e?.message}`);
     }
     try {
         await client.completions.create({ model, prompt: promptIds, max_tokens: 1, temperature: 7 });
-        check('bad temperature: BadRequestError', false, 'no error');
+        check('bad temperature: BadRequestError naming the param', false, 'no error');
     } catch (e) {
-        check('bad temperature: BadRequestError', e instanceof OpenAI.BadRequestError && e.status === 400, `${e?.constructor?.name} ${e?.status}`);
+        check('bad temperature: BadRequestError naming the param', e instanceof OpenAI.BadRequestError && e.status === 400
+            && e.param === 'temperature' && !e.message.includes('no body'), `${e?.constructor?.name} ${e?.status} ${e?.param}: ${e?.message}`);
     }
 });
 

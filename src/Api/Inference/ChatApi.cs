@@ -40,12 +40,12 @@ public static class ChatApi
             await ServerSentEvents.WriteAsync(context, pieces.Select(piece =>
             {
                 // The first chunk of a choice carries the role; the content is trimmed as the whole message is.
-                bool first = !trims.TryGetValue(piece.Choice.Index, out var trim);
-                if (first) trims[piece.Choice.Index] = trim = new StreamTrim();
+                bool first = !trims.TryGetValue(piece.Index, out var trim);
+                if (first) trims[piece.Index] = trim = new StreamTrim();
                 var text = trim!.Next(piece.Text);
                 var delta = new ChatDelta(first ? "assistant" : null, text.Length > 0 || first ? text : null);
                 return (object)new ChatCompletionResponse(id, "chat.completion.chunk", created, model.Id, model.Key,
-                    [new ChatChoice(piece.Choice.Index, null, delta, piece.FinishReason)], null, null);
+                    [new ChatChoice(piece.Index, null, delta, piece.FinishReason)], null, null);
             }));
             return Results.Empty;
         }

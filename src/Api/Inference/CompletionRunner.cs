@@ -31,32 +31,34 @@ public sealed class CompletionRunner(InferenceHost host)
 
     /// <summary>
     /// Queues every choice first (so a full queue is still a plain 429, before any byte is streamed), then streams
-    /// pieces <c>(choice, text, finishReason)</c> in arrival order; the last piece of each choice has its reason.
+    /// pieces <c>(choice, text, finishReason, logprobs)</c> in arrival order; the last piece of each choice has its
+    /// reason, and <c>Logprobs</c> (with <c>logprobs</c> requested) are exactly the tokens of that piece.
     /// </summary>
-    public async Task<IAsyncEnumerable<(ChoiceBuilder Choice, string Text, string? FinishReason)>> StartStreamAsync(
-        CompletionPlan plan, CancellationToken aborted)
+    public async Task<IAsyncEnumerable<StreamPiece>> StartStreamAsync(CompletionPlan plan, CancellationToken aborted)
     {
         var all = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         try { return Stream(await SubmitAsync(plan, all.Token), all); }
         catch { await all.CancelAsync(); all.Dispose(); throw; }
     }
 
-    static async IAsyncEnumerable<(ChoiceBuilder Choice, string Text, string? FinishReason)> Stream(
-        List<(ChoiceBuilder Choice, CompletionHandle Handle)> handles, CancellationTokenSource all)
+    static async IAsyncEnumerable<StreamPiece> Stream(List<(ChoiceBuilder Choice, CompletionHandle Handle)> handles, CancellationTokenSource all)
     {
-        var merged = Channel.CreateUnbounded<(ChoiceBuilder, string, string?)>();
+        var merged = Channel.CreateUnbounded<StreamPiece>();
+        // One pump per choice is the only thread that touches its ChoiceBuilder: the piece's logprobs are taken
+        // here, with its text, not later by the writer while the pump already appends the next token.
         var pumps = handles.Select(h => Task.Run(async () =>
         {
             await foreach (var e in h.Handle.ReadAllAsync(all.Token))
             {
-                var item = e switch
+                (string Text, string? Reason)? piece = e switch
                 {
-                    PromptLogprobsEvent p => (h.Choice, h.Choice.AddPrompt(p.Tokens), (string?)null),
-                    TokenGeneratedEvent t => (h.Choice, h.Choice.AddToken(t.Token), null),
-                    FinishedEvent f => (h.Choice, h.Choice.Finish(), ChoiceBuilder.Reason(f.Reason)),
-                    _ => default,
+                    PromptLogprobsEvent p => (h.Choice.AddPrompt(p.Tokens), null),
+                    TokenGeneratedEvent t => (h.Choice.AddToken(t.Token), null),
+                    FinishedEvent f => (h.Choice.Finish(), ChoiceBuilder.Reason(f.Reason)),
+                    _ => null,
                 };
-                await merged.Writer.WriteAsync(item, all.Token);
+                if (piece is { } ready)
+                    await merged.Writer.WriteAsync(new StreamPiece(h.Choice.Index, ready.Text, ready.Reason, h.Choice.TakeLogprobs()), all.Token);
             }
         })).ToList();
         _ = Task.WhenAll(pumps).ContinueWith(t => merged.Writer.TryComplete(t.Exception?.InnerException), TaskScheduler.Default);
@@ -93,3 +95,7 @@ public sealed class CompletionRunner(InferenceHost host)
 
     public static string NewId(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
 }
+
+/// <summary>A piece of one choice's stream: its text, the finish reason on the last piece, and (with
+/// <c>logprobs</c>) the log-probabilities of exactly the tokens of this piece.</summary>
+public sealed record StreamPiece(int Index, string Text, string? FinishReason, LogprobsInfo? Logprobs);

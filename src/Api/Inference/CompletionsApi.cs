@@ -39,7 +39,7 @@ public static class CompletionsApi
             var pieces = await runner.StartStreamAsync(plan, context.RequestAborted);
             await ServerSentEvents.WriteAsync(context, pieces.Select(piece =>
                 (object)new CompletionResponse(id, "text_completion", created, model.Id, model.Key,
-                    [new CompletionChoice(piece.Text, piece.Choice.Index, piece.Choice.TakeLogprobs(), piece.FinishReason)], null, null)));
+                    [new CompletionChoice(piece.Text, piece.Index, piece.Logprobs, piece.FinishReason)], null, null)));
             return Results.Empty;
         }
         var (choices, usage) = await runner.RunAsync(plan, context.RequestAborted);

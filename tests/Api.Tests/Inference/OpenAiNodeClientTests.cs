@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using ModuleService.Api.Tests.Support;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace ModuleService.Api.Tests.Inference;
 
@@ -14,7 +15,7 @@ namespace ModuleService.Api.Tests.Inference;
 /// (installed by scripts/setup.sh) are required: their absence fails the test.
 /// </summary>
 [Collection(ApiCollection.Name)]
-public sealed class OpenAiNodeClientTests(LoopbackFixture api) : IClassFixture<LoopbackFixture>
+public sealed class OpenAiNodeClientTests(LoopbackFixture api, ITestOutputHelper output) : IClassFixture<LoopbackFixture>
 {
     const int MaxTokens = 12;
     static readonly long[] PromptIds = [464, 318, 257, 640, 286, 262, 995, 13];
@@ -42,6 +43,7 @@ public sealed class OpenAiNodeClientTests(LoopbackFixture api) : IClassFixture<L
             "--prompt-ids", string.Join(',', PromptIds), "--max-tokens", MaxTokens.ToString(),
             "--chat", ChatText, "--expect-completion", expectedText, "--expect-chat", expectedChat);
 
+        output.WriteLine(stdout);
         Assert.True(exitCode == 0, $"check.mjs exited with {exitCode}\nstdout:\n{stdout}\nstderr:\n{stderr}");
         var report = JsonNode.Parse(stdout)!;
         Assert.True((bool)report["ok"]!, stdout);

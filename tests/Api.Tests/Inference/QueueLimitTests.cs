@@ -44,8 +44,9 @@ public sealed class QueueLimitTests(TinyQueueFixture api) : IClassFixture<TinyQu
         var model = InferenceFixture.TinyModel;
         var prompt = new[] { 5, 6, 7 };
         using var client = api.Client(api.BootstrapKey);
-        // A running stream holds the only batch row once its first event has arrived.
-        using var first = await client.SendAsync(StreamRequest(new { model, prompt, max_tokens = 1000, stream = true }), HttpCompletionOption.ResponseHeadersRead);
+        // A running stream holds the only batch row once its first event has arrived (greedy: this prompt's
+        // continuation has no end-of-text within 1000 tokens, so the row stays busy).
+        using var first = await client.SendAsync(StreamRequest(new { model, prompt, max_tokens = 1000, temperature = 0, stream = true }), HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         using var events = new StreamReader(await first.Content.ReadAsStreamAsync());
         Assert.StartsWith("data: ", await events.ReadLineAsync());
