@@ -10,12 +10,20 @@ namespace ModuleService.Jobs;
 
 /// <summary>
 /// Runs one job row. Reentrant: a finished job is skipped; a job whose worker died (Hangfire hands it to another
-/// worker) starts again and its handler resumes from its last checkpoint. Failed runs are not retried blindly.
+/// worker) starts again and its handler resumes from its last checkpoint. Failed runs are not retried blindly. A
+/// <see cref="JobLease"/> keeps a job from running on two workers at once.
 /// </summary>
 public abstract class JobRunner(RegistryDbContext db, JobCatalog catalog, BlobStore blobs, TimeProvider time, IServiceProvider services, ILogger logger)
 {
     protected async Task ExecuteAsync(Guid jobId, CancellationToken ct)
     {
+        await using var lease = await JobLease.TryAcquireAsync(db.Database.GetConnectionString()!, jobId, ct);
+        if (lease is null)
+        {
+            // Hangfire handed out a job that a live worker still runs (its claim lapsed while it was busy): leave it be.
+            logger.LogWarning("Job {JobId} is running on another worker; this copy ends without running it", jobId);
+            return;
+        }
         var job = await db.Set<JobRun>().SingleOrDefaultAsync(j => j.Id == jobId, ct);
         if (job is null || job.Status is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled) return;
         var context = new JobContext(job, db, blobs, time, services);
@@ -62,7 +70,7 @@ public abstract class JobRunner(RegistryDbContext db, JobCatalog catalog, BlobSt
 public sealed class TrainingQueueRunner(RegistryDbContext db, JobCatalog catalog, BlobStore blobs, TimeProvider time, IServiceProvider services, ILogger<TrainingQueueRunner> logger)
     : JobRunner(db, catalog, blobs, time, services, logger)
 {
-    [Queue(JobCatalog.TrainingQueue), AutomaticRetry(Attempts = 0), DisableConcurrentExecution(timeoutInSeconds: 60)]
+    [Queue(JobCatalog.TrainingQueue), AutomaticRetry(Attempts = 0)]
     [JobDisplayName("training job {0}")]
     public Task RunAsync(Guid jobId, CancellationToken ct) => ExecuteAsync(jobId, ct);
 }
@@ -71,7 +79,7 @@ public sealed class TrainingQueueRunner(RegistryDbContext db, JobCatalog catalog
 public sealed class LightQueueRunner(RegistryDbContext db, JobCatalog catalog, BlobStore blobs, TimeProvider time, IServiceProvider services, ILogger<LightQueueRunner> logger)
     : JobRunner(db, catalog, blobs, time, services, logger)
 {
-    [Queue(JobCatalog.LightQueue), AutomaticRetry(Attempts = 0), DisableConcurrentExecution(timeoutInSeconds: 60)]
+    [Queue(JobCatalog.LightQueue), AutomaticRetry(Attempts = 0)]
     [JobDisplayName("job {0}")]
     public Task RunAsync(Guid jobId, CancellationToken ct) => ExecuteAsync(jobId, ct);
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Hangfire;
 using Hangfire.PostgreSql;
+using Microsoft.Extensions.Options;
 using ModuleService.Api.Imports;
 using ModuleService.Api.Infrastructure;
 using ModuleService.Registry;
@@ -49,22 +50,30 @@ public static class HostingExtensions
     /// <summary>Hangfire on the registry's PostgreSQL; this process runs a server when its role includes the worker.</summary>
     public static IServiceCollection AddHangfireWorkers(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddHangfire((sp, cfg) => cfg
-            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
-            .UseSimpleAssemblyNameTypeSerializer()
-            .UseRecommendedSerializerSettings()
-            .UsePostgreSqlStorage(o => o.UseNpgsqlConnection(sp.GetRequiredService<IConfiguration>()
-                    .GetConnectionString(RegistryServiceCollectionExtensions.ConnectionStringName)),
-                new PostgreSqlStorageOptions
-                {
-                    PrepareSchemaIfNecessary = true,
-                    QueuePollInterval = sp.GetRequiredService<IConfiguration>().GetValue("Hangfire:QueuePollInterval", TimeSpan.FromSeconds(1)),
-                }));
+        services.AddOptions<HangfireOptions>().BindConfiguration(HangfireOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddHangfire((sp, cfg) =>
+        {
+            var options = sp.GetRequiredService<IOptions<HangfireOptions>>().Value;
+            cfg.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+                .UseSimpleAssemblyNameTypeSerializer()
+                .UseRecommendedSerializerSettings()
+                .UsePostgreSqlStorage(o => o.UseNpgsqlConnection(sp.GetRequiredService<IConfiguration>()
+                        .GetConnectionString(RegistryServiceCollectionExtensions.ConnectionStringName)),
+                    new PostgreSqlStorageOptions
+                    {
+                        PrepareSchemaIfNecessary = true,
+                        QueuePollInterval = options.QueuePollInterval,
+                        // Sliding: a live worker keeps its job however long it trains; a dead one loses it after the timeout.
+                        InvisibilityTimeout = options.InvisibilityTimeout,
+                        UseSlidingInvisibilityTimeout = true,
+                    });
+        });
         var role = configuration.GetSection(ModuleServiceOptions.SectionName).Get<ModuleServiceOptions>() ?? new ModuleServiceOptions();
         if (!role.RunsWorker) return services;
         services.AddHangfireServer((sp, o) =>
         {
-            o.WorkerCount = Math.Max(1, Environment.ProcessorCount / 2);
+            var workers = sp.GetRequiredService<IOptions<HangfireOptions>>().Value.WorkerCount;
+            o.WorkerCount = workers > 0 ? workers : Math.Max(1, Environment.ProcessorCount / 2);
             o.Queues = ["training", "default"];
             o.SchedulePollingInterval = TimeSpan.FromSeconds(1);
         });
