@@ -25,10 +25,12 @@ builder.Services.AddHangfireWorkers(builder.Configuration);
 builder.Services.AddInference();
 builder.Services.AddUsageFlushing();
 builder.Services.AddModuleJobs();
+builder.Services.AddDefaultModel();
 
 var app = builder.Build();
 await app.StartEmbeddedPostgresIfNoConnectionStringAsync();
 await app.Services.MigrateRegistryAsync();
+await app.Services.SeedDefaultModelAsync();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();

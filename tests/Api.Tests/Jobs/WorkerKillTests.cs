@@ -121,6 +121,7 @@ sealed class AppProcess : IAsyncDisposable
         // A dead worker's job is handed on after this; a live worker's claim slides, so short is safe.
         info.Environment["Hangfire__InvisibilityTimeout"] = "00:00:03";
         info.Environment["Logging__LogLevel__Default"] = "Warning";
+        info.Environment["DefaultModel__Enabled"] = "false";
         var process = Process.Start(info)!;
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) Log(output, e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Log(output, e.Data); };

@@ -20,6 +20,8 @@ public sealed class ModuleServiceFactory(string connectionString, string bootstr
         builder.UseSetting("Auth:BootstrapAdminKey", bootstrapAdminKey);
         builder.UseSetting("Registry:CacheDirectory", cacheDirectory);
         builder.UseSetting("Hangfire:QueuePollInterval", "00:00:00.200");
+        // Tests count rows and name their own assemblies; the shipped model is registered only where a test asks.
+        builder.UseSetting("DefaultModel:Enabled", "false");
         builder.ConfigureLogging(logging =>
         {
             logging.ClearProviders();
