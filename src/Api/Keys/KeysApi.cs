@@ -27,7 +27,7 @@ public static class KeysApi
             errors["scopes"] = [$"unknown scope '{unknown}'; known: {string.Join(", ", ApiScopes.All)}"];
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
-        var (key, secret) = await keys.CreateAsync(request.Name!, request.Scopes!, context.User.Actor(), ct);
+        var (key, secret) = await keys.CreateAsync(request.Name!, request.Scopes!, KeyRateLimits.Defaults, context.User.Actor(), ct);
         return TypedResults.Created($"/v1/keys/{key.Id}", new CreatedKey(key, secret));
     }
 
