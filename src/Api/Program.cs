@@ -10,6 +10,7 @@ using ModuleService.Api.Infrastructure;
 using ModuleService.Api.Jobs;
 using ModuleService.Api.Keys;
 using ModuleService.Api.Modules;
+using ModuleService.Api.RateLimiting;
 using ModuleService.Api.Usage;
 using ModuleService.Jobs;
 using ModuleService.Registry;
@@ -23,6 +24,7 @@ builder.Services.AddModuleServiceProblemDetails();
 builder.Services.AddModuleServiceOpenApi();
 builder.Services.AddHangfireWorkers(builder.Configuration);
 builder.Services.AddInference();
+builder.Services.AddKeyRateLimits();
 builder.Services.AddUsageFlushing();
 builder.Services.AddModuleJobs();
 
