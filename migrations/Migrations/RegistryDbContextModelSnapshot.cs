@@ -72,6 +72,52 @@ namespace ModuleService.Migrations.Migrations
                     b.ToTable("api_keys", (string)null);
                 });
 
+            modelBuilder.Entity("ModuleService.Registry.Data.Entities.ApiKeyLimit", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
+
+                    b.Property<Guid>("KeyId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("key_id");
+
+                    b.Property<int?>("RequestsPerMinute")
+                        .HasColumnType("integer")
+                        .HasColumnName("requests_per_minute");
+
+                    b.Property<DateTimeOffset>("SetAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("set_at");
+
+                    b.Property<string>("SetBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("set_by");
+
+                    b.Property<int?>("TokensPerMinute")
+                        .HasColumnType("integer")
+                        .HasColumnName("tokens_per_minute");
+
+                    b.HasKey("Id")
+                        .HasName("pk_api_key_limits");
+
+                    b.HasIndex("KeyId", "Id")
+                        .IsDescending(false, true)
+                        .HasDatabaseName("ix_api_key_limits_key_id_id");
+
+                    b.ToTable("api_key_limits", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_api_key_limits_requests_per_minute", "requests_per_minute >= 0");
+
+                            t.HasCheckConstraint("ck_api_key_limits_tokens_per_minute", "tokens_per_minute >= 0");
+                        });
+                });
+
             modelBuilder.Entity("ModuleService.Registry.Data.Entities.ApiKeyRevocation", b =>
                 {
                     b.Property<Guid>("KeyId")
@@ -895,6 +941,16 @@ namespace ModuleService.Migrations.Migrations
                         .HasDatabaseName("ix_job_runs_status_created_at");
 
                     b.ToTable("job_runs", (string)null);
+                });
+
+            modelBuilder.Entity("ModuleService.Registry.Data.Entities.ApiKeyLimit", b =>
+                {
+                    b.HasOne("ModuleService.Registry.Data.Entities.ApiKey", null)
+                        .WithMany()
+                        .HasForeignKey("KeyId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_api_key_limits_api_keys_key_id");
                 });
 
             modelBuilder.Entity("ModuleService.Registry.Data.Entities.ApiKeyRevocation", b =>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
@@ -19,6 +20,8 @@ public sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<AuthenticationSc
     public const string SchemeName = "ApiKey";
     public const string ScopeClaim = "scope";
     public const string KeyIdClaim = "key_id";
+    /// <summary>A key's own rate limits, present only where set (read with the key, so no second query).</summary>
+    public const string RequestsPerMinuteClaim = "rate_limit_requests_per_minute", TokensPerMinuteClaim = "rate_limit_tokens_per_minute";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -30,7 +33,7 @@ public sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<AuthenticationSc
 
         var bootstrap = auth.CurrentValue.BootstrapAdminKey;
         if (!string.IsNullOrEmpty(bootstrap) && FixedTimeEquals(secret, bootstrap))
-            return Success(new ApiPrincipal(Guid.Empty, "bootstrap-admin", [ApiScopes.Admin]));
+            return Success(new ApiPrincipal(Guid.Empty, "bootstrap-admin", [ApiScopes.Admin], KeyRateLimits.Defaults));
 
         var principal = await keys.AuthenticateAsync(secret, Context.RequestAborted);
         return principal is null ? AuthenticateResult.Fail("unknown or revoked key") : Success(principal);
@@ -40,6 +43,10 @@ public sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<AuthenticationSc
     {
         var claims = new List<Claim> { new(ClaimTypes.Name, key.Name), new(KeyIdClaim, key.KeyId.ToString()) };
         claims.AddRange(key.Scopes.Select(s => new Claim(ScopeClaim, s)));
+        if (key.RateLimits.RequestsPerMinute is int requests)
+            claims.Add(new Claim(RequestsPerMinuteClaim, requests.ToString(CultureInfo.InvariantCulture), ClaimValueTypes.Integer32));
+        if (key.RateLimits.TokensPerMinute is int tokens)
+            claims.Add(new Claim(TokensPerMinuteClaim, tokens.ToString(CultureInfo.InvariantCulture), ClaimValueTypes.Integer32));
         var identity = new ClaimsIdentity(claims, SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }

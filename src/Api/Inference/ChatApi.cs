@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ModuleService.Api.RateLimiting;
 
 namespace ModuleService.Api.Inference;
 
@@ -30,6 +31,7 @@ public static class ChatApi
         // The rendered messages are the prompt: a tokenizer error is about the messages (e.g. an id-only model).
         try { plan = CompletionPlan.From(completion, model, [ChatTemplate.UserStop]); }
         catch (RequestFieldException e) when (e.Field == "prompt") { throw new RequestFieldException("messages", e.Message); }
+        if (context.RateLimits().TryAdmit(plan.ReservedTokens) is { } refused) return refused;
         long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var id = CompletionRunner.NewId("chatcmpl");
 

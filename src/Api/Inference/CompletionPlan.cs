@@ -46,4 +46,12 @@ public sealed record CompletionPlan(ServedModel Model, IReadOnlyList<ParsedPromp
     };
 
     public int Choices => Prompts.Count * N;
+
+    /// <summary>
+    /// What the request is charged against its key's tokens-per-minute budget at admission: prompt tokens (once
+    /// per prompt, as usage counts them) plus max_tokens for every choice. Charging the worst case before anything
+    /// runs is what lets a refusal come before any work, and keeps concurrent requests from overshooting the
+    /// budget together; the price is that unused max_tokens are not given back (as with OpenAI's limits).
+    /// </summary>
+    public int ReservedTokens => (int)Math.Min(int.MaxValue, Prompts.Sum(p => (long)p.Tokens.Length) + (long)Choices * MaxTokens);
 }

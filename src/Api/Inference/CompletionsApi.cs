@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
+using ModuleService.Api.RateLimiting;
 using ModuleService.Registry.Keys;
 
 namespace ModuleService.Api.Inference;
@@ -15,15 +16,20 @@ public static class CompletionsApi
         group.MapPost("/completions", CompleteAsync).WithName("CreateCompletion")
             .WithSummary("OpenAI text completion from an assembly; stream: true sends server-sent events.")
             .WithDescription("Extra field `modules: {exclude: [...], include: [...]}` masks experts (module names such as " +
-                             "layer0.attn.expert1, or module version ids) for this request only; the response's `modules` says which ran.")
+                             "layer0.attn.expert1, or module version ids) for this request only; the response's `modules` says which ran. " +
+                             RateLimitNote)
             .Accepts<CompletionRequest>("application/json")
-            .Produces<CompletionResponse>().ProducesValidationProblem().ProducesProblem(404).ProducesProblem(429);
+            .Produces<CompletionResponse>().ProducesValidationProblem().ProducesProblem(404).RequireKeyRateLimits();
         group.MapPost("/chat/completions", ChatApi.CompleteAsync).WithName("CreateChatCompletion")
             .WithSummary("OpenAI chat completion. Base models see the messages as 'User: …' / 'Assistant: …' lines ending in 'Assistant:'; the reply stops at the next '\\nUser:'.")
+            .WithDescription(RateLimitNote)
             .Accepts<ChatCompletionRequest>("application/json")
-            .Produces<ChatCompletionResponse>().ProducesValidationProblem().ProducesProblem(404).ProducesProblem(429);
+            .Produces<ChatCompletionResponse>().ProducesValidationProblem().ProducesProblem(404).RequireKeyRateLimits();
         return app;
     }
+
+    const string RateLimitNote = "Per-key limits (requests and tokens per minute; tokens = prompt + max_tokens × choices, charged at " +
+        "admission) answer 429 with Retry-After; responses carry x-ratelimit-limit/remaining/reset-requests and -tokens headers.";
 
     static async Task<IResult> CompleteAsync(HttpContext context, ServedModels served, CompletionRunner runner)
     {
@@ -31,6 +37,7 @@ public static class CompletionsApi
         if (string.IsNullOrWhiteSpace(request.Model)) throw new RequestFieldException("model", "is required");
         var model = await served.ResolveAsync(request.Model, context.RequestAborted);
         var plan = CompletionPlan.From(request, model);
+        if (context.RateLimits().TryAdmit(plan.ReservedTokens) is { } refused) return refused;
         long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var id = CompletionRunner.NewId("cmpl");
 

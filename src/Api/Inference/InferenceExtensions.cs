@@ -59,7 +59,7 @@ public static class InferenceExtensions
                 _ => "invalid_request_error",
             },
             ["param"] = modelNotFound ? "model" : target?.ToString(),
-            ["code"] = modelNotFound ? "model_not_found" : null,
+            ["code"] = modelNotFound ? "model_not_found" : problem.Extensions.ContainsKey("limit") ? "rate_limit_exceeded" : null,
         };
     }
 

@@ -23,6 +23,7 @@ public sealed class RegistryDbContext(DbContextOptions<RegistryDbContext> option
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<ApiKeyRevocation> ApiKeyRevocations => Set<ApiKeyRevocation>();
+    public DbSet<ApiKeyLimit> ApiKeyLimits => Set<ApiKeyLimit>();
     public DbSet<ExpertUsageRecord> ExpertUsage => Set<ExpertUsageRecord>();
     public DbSet<Dataset> Datasets => Set<Dataset>();
     public DbSet<DatasetStatistic> DatasetStatistics => Set<DatasetStatistic>();

@@ -123,7 +123,7 @@ public sealed class AccessControlTests(ApiFixture api) : IClassFixture<ApiFixtur
         using var client = api.Client();
         using var request = new HttpRequestMessage(new HttpMethod(endpoint.Method), endpoint.Url);
         request.Headers.Authorization = authorization;
-        if (endpoint.Method == "POST") request.Content = new StringContent(endpoint.Body, Encoding.UTF8, "application/json");
+        if (endpoint.Method is "POST" or "PUT") request.Content = new StringContent(endpoint.Body, Encoding.UTF8, "application/json");
         return await client.SendAsync(request);
     }
 }

@@ -5,7 +5,7 @@ namespace ModuleService.Api.Tests.Auth;
 
 /// <summary>One endpoint of the API: its method, route template, a callable URL and the scope it requires.</summary>
 /// <param name="Scope">null for endpoints open to anonymous callers.</param>
-/// <param name="Body">JSON body of POSTs; endpoints whose scope depends on the body (job types) need a real one.</param>
+/// <param name="Body">JSON body of POSTs and PUTs; endpoints whose scope depends on the body (job types) need a real one.</param>
 public sealed record EndpointCase(string Method, string Template, string Url, string? Scope, string Body = "{}")
 {
     public override string ToString() => $"{Method} {Template}";
@@ -50,6 +50,7 @@ public static class EndpointTable
         new("POST", "/v1/keys", "/v1/keys", "admin"),
         new("GET", "/v1/keys", "/v1/keys", "admin"),
         new("POST", "/v1/keys/{id}/revoke", $"/v1/keys/{Id}/revoke", "admin"),
+        new("PUT", "/v1/keys/{id}/rate-limits", $"/v1/keys/{Id}/rate-limits", "admin"),
 
         new("GET", "/v1/audit", "/v1/audit", "admin"),
 

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using ModuleService.Api.Imports;
 using ModuleService.Api.Tests.Support;
@@ -43,6 +44,9 @@ public class InferenceFixture(PostgresFixture postgres) : IAsyncLifetime
     /// <summary>Configuration on top of the test defaults (e.g. "Inference:MaxQueueLength").</summary>
     protected virtual IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>();
 
+    /// <summary>Service replacements on top of the app's own (e.g. a manual clock).</summary>
+    protected virtual void ConfigureServices(IServiceCollection services) { }
+
     /// <summary>Serve on a real loopback port (Kestrel) instead of the in-memory test server.</summary>
     protected virtual bool ListensOnLoopback => false;
 
@@ -55,6 +59,7 @@ public class InferenceFixture(PostgresFixture postgres) : IAsyncLifetime
             builder.UseSetting("Inference:Dtype", "Fp32");
             builder.UseSetting("Inference:Threads", "2");
             foreach (var (key, value) in Settings) builder.UseSetting(key, value);
+            builder.ConfigureTestServices(ConfigureServices);
         });
         if (ListensOnLoopback)
         {

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using ModuleService.Api.Tests.Support;
 using Xunit;
 
@@ -55,6 +56,29 @@ public sealed class QueueLimitTests(TinyQueueFixture api) : IClassFixture<TinyQu
 
         await refused.ShouldBeProblemAsync(HttpStatusCode.TooManyRequests);
         Assert.True(refused.Headers.RetryAfter?.Delta is { TotalSeconds: >= 1 }, $"Retry-After: {refused.Headers.RetryAfter}");
+    }
+
+    [Fact]
+    public async Task AFullQueue_GivesTheRateLimitChargeBack()
+    {
+        var model = InferenceFixture.TinyModel;
+        var prompt = new[] { 5, 6, 7 };
+        using var created = await api.Admin.PostAsJsonAsync("/v1/keys", new { name = "two-per-minute", scopes = new[] { "infer" }, rateLimits = new { requestsPerMinute = 2 } });
+        var secret = (string)(await created.ShouldBeAsync<System.Text.Json.Nodes.JsonObject>(HttpStatusCode.Created))["secret"]!;
+        using var client = api.Client(secret);
+        using var first = await client.SendAsync(StreamRequest(new { model, prompt, max_tokens = 1000, temperature = 0, stream = true }), HttpCompletionOption.ResponseHeadersRead);
+        using var events = new StreamReader(await first.Content.ReadAsStreamAsync());
+        Assert.StartsWith("data: ", await events.ReadLineAsync());
+
+        // Both refused by the queue, not by the limit: each got its request back (on a real clock, within the
+        // 30 s one request takes to refill).
+        for (int i = 0; i < 2; i++)
+        {
+            using var refused = await client.PostOpenAiAsync("/v1/completions", new { model, prompt, max_tokens = 5 });
+            var problem = await refused.ShouldBeProblemAsync(HttpStatusCode.TooManyRequests);
+            Assert.DoesNotContain("limitValue", problem.Body);
+            Assert.Equal(["1"], refused.Headers.GetValues("x-ratelimit-remaining-requests"));
+        }
     }
 
     static HttpRequestMessage StreamRequest(object body) =>
