@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using ModuleService.Jobs.Datasets;
 using ModuleService.Jobs.Finetune;
 using ModuleService.Registry.Keys;
 
@@ -14,6 +15,7 @@ public static class JobsServiceCollectionExtensions
             .Add<EvaluateJob>("evaluate", ApiScopes.Train, trains: false)
             .Add<ExtendJob>("extend", ApiScopes.Train, trains: true)
             .Add<FinetuneJob>("finetune", ApiScopes.Train, trains: true)
+            .Add<DatasetStatsJob>(DatasetStatsJob.Name, ApiScopes.Train, trains: false)
             .Add<PruneJob>("prune", ApiScopes.Admin, trains: false)
             .Add<PretrainJob>("pretrain", ApiScopes.Admin, trains: true);
         services.AddSingleton(catalog);
