@@ -34,8 +34,7 @@ public sealed class EvaluateJob(JobData data) : IJobHandler
             results.Add(new
             {
                 dataset = name, evaluation.Tokens, evaluation.Perplexity, evaluation.BitsPerByte,
-                usage = evaluation.Usage.Select(u => new { u.Layer, mlpEntropy = u.Mlp.Entropy, mlpEffectiveExperts = u.Mlp.EffectiveExperts,
-                    attentionEntropy = u.Attention.Entropy, attentionEffectiveExperts = u.Attention.EffectiveExperts }),
+                usage = UsageSummary.PerLayer(evaluation.Usage),
             });
             report.Line($"**{name}**: perplexity {evaluation.Perplexity:F3}, bits per byte {evaluation.BitsPerByte:F4} over {evaluation.Tokens} tokens.");
             report.UsageHeatmap($"usage-{name}.png", $"MLP expert usage on {name}", evaluation.Usage);

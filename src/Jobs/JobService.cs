@@ -29,11 +29,13 @@ public sealed class JobService(RegistryDbContext db, JobCatalog catalog, IBackgr
         db.Add(job);
         db.Add(new JobEvent { JobId = job.Id, At = job.CreatedAt, Kind = "queued", Message = $"{type} queued by {actor}" });
         await db.SaveChangesAsync(ct);
+        // The answer is the job as accepted: read back after enqueueing, a quick job could already be running or done.
+        var accepted = await GetAsync(job.Id, ct);
         job.HangfireJobId = jobType.Trains
             ? hangfire.Enqueue<TrainingQueueRunner>(r => r.RunAsync(job.Id, CancellationToken.None))
             : hangfire.Enqueue<LightQueueRunner>(r => r.RunAsync(job.Id, CancellationToken.None));
         await db.SaveChangesAsync(ct);
-        return await GetAsync(job.Id, ct);
+        return accepted;
     }
 
     public async Task<JobView> GetAsync(Guid id, CancellationToken ct)

@@ -1,4 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
+using ModuleService.Jobs.Datasets;
+using ModuleService.Jobs.Finetune;
 using ModuleService.Registry.Keys;
 
 namespace ModuleService.Jobs;
@@ -12,6 +14,8 @@ public static class JobsServiceCollectionExtensions
             .Add<ImportJob>("import", ApiScopes.Admin, trains: false)
             .Add<EvaluateJob>("evaluate", ApiScopes.Train, trains: false)
             .Add<ExtendJob>("extend", ApiScopes.Train, trains: true)
+            .Add<FinetuneJob>("finetune", ApiScopes.Train, trains: true)
+            .Add<DatasetStatsJob>(DatasetStatsJob.Name, ApiScopes.Train, trains: false)
             .Add<PruneJob>("prune", ApiScopes.Admin, trains: false)
             .Add<PretrainJob>("pretrain", ApiScopes.Admin, trains: true);
         services.AddSingleton(catalog);

@@ -5,7 +5,7 @@ namespace ModuleService.Jobs;
 /// <summary>The hyperparameters every training job takes, with defaults sized for CPU runs of small models.</summary>
 public static class TrainingParameters
 {
-    public static TrainerOptions Read(JobContext context, double defaultLearningRate, double loadConcentration = 0)
+    public static TrainerOptions Read(JobContext context, double defaultLearningRate, double loadConcentration = 0, double defaultAuxLossWeight = 0.01)
     {
         var steps = context.Parameter<long>("steps", 0);
         var batchSize = context.Parameter("batchSize", 8);
@@ -18,7 +18,7 @@ public static class TrainingParameters
             LearningRate = context.Parameter("learningRate", defaultLearningRate),
             WarmupSteps = (int)Math.Min(context.Parameter("warmupSteps", 20), steps / 4),
             Seed = context.Parameter<long>("seed", 1),
-            AuxLossWeight = context.Parameter("auxLossWeight", 0.01),
+            AuxLossWeight = context.Parameter("auxLossWeight", defaultAuxLossWeight),
             LoadConcentrationWeight = context.Parameter("loadConcentrationWeight", loadConcentration),
             EvalEvery = context.Parameter("evalEvery", (int)Math.Max(10, steps / 5)),
             EvalTokens = context.Parameter<long>("evalTokens", 16_384),

@@ -1,8 +1,11 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using ModuleService.Api.Auth;
 using ModuleService.Api.Infrastructure;
+using ModuleService.Jobs;
+using ModuleService.Jobs.Datasets;
 using ModuleService.Registry;
 using ModuleService.Registry.Data.Entities;
 using ModuleService.Registry.Datasets;
@@ -23,7 +26,8 @@ public static class DatasetsApi
             .WithDescription("text: UTF-8, documents separated by blank lines; jsonl: one JSON object with a string \"text\" per line. " +
                              "The content is validated and stored as it streams in (limit Datasets:MaxUploadBytes, 413 beyond). " +
                              "An invalid line gives 422 naming it (target \"line N\") and stores nothing. The same bytes in the " +
-                             "same format again return the existing dataset with 200.")
+                             "same format again return the existing dataset with 200. A new dataset gets a dataset-stats job that " +
+                             "counts its tokens (Datasets:CountTokensOnUpload; its id is in the X-Job-Id header).")
             .Accepts<Stream>("application/octet-stream", "text/plain", "application/jsonl", "application/x-ndjson", "application/json", "application/gzip", "multipart/form-data")
             .DisableAntiforgery()
             .ProducesValidationProblem()
@@ -45,7 +49,7 @@ public static class DatasetsApi
     }
 
     static async Task<Results<Created<DatasetView>, Ok<DatasetView>, ValidationProblem, ProblemHttpResult>> UploadAsync(
-        HttpRequest request, DatasetStore datasets, IOptions<DatasetOptions> options, string? name, string? format, CancellationToken ct)
+        HttpRequest request, DatasetStore datasets, JobService jobs, IOptions<DatasetOptions> options, string? name, string? format, CancellationToken ct)
     {
         if (DatasetUpload.Validate(name, format, out var parsedFormat) is { Count: > 0 } errors) return TypedResults.ValidationProblem(errors);
         var limit = options.Value.MaxUploadBytes;
@@ -59,7 +63,14 @@ public static class DatasetsApi
                 return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["file"] = ["required: a multipart field 'file' with the dataset"] });
             var (dataset, created) = await datasets.UploadAsync(name!, parsedFormat, body, !multipart && DatasetUpload.IsGzipEncoded(request),
                 request.HttpContext.User.Actor(), ct);
-            return created ? TypedResults.Created($"/v1/datasets/{dataset.Id}", dataset) : TypedResults.Ok(dataset);
+            if (!created) return TypedResults.Ok(dataset);
+            if (options.Value.CountTokensOnUpload)
+            {
+                var stats = await jobs.SubmitAsync(DatasetStatsJob.Name, JsonSerializer.SerializeToElement(new { dataset = dataset.Id }),
+                    request.HttpContext.User.Actor(), ct);
+                request.HttpContext.Response.Headers["X-Job-Id"] = stats.Id.ToString();
+            }
+            return TypedResults.Created($"/v1/datasets/{dataset.Id}", dataset);
         }
         catch (DatasetTooLargeException e)
         {

@@ -17,9 +17,14 @@ public static class JobsApi
     {
         var group = app.MapGroup("/v1/jobs").WithTags("Jobs");
         group.MapPost("/", SubmitAsync).RequireAuthorization()
-            .WithName("SubmitJob").WithSummary("Submit a job: {\"type\": \"import|…\", …parameters}. 202 with Location: /v1/jobs/{id}.")
-            .WithDescription("The scope needed depends on the type: train for extend and finetune, admin for prune, pretrain and import.")
-            .Accepts<JsonElement>("application/json").Produces<JobView>(StatusCodes.Status202Accepted).ProducesValidationProblem();
+            .WithName("SubmitJob").WithSummary("Submit a job: {\"type\": \"finetune|extend|…\", …parameters}. 202 with Location: /v1/jobs/{id}.")
+            .WithDescription("Types: pretrain, extend, finetune (assembly, dataset, validationDataset, modules, loadConcentrationWeight, " +
+                             "steps or tokens, learningRate, batchSize, sequenceLength, seed), prune, evaluate, import, dataset-stats " +
+                             "(dataset, tokenizers). The scope needed depends on the type: train for extend, finetune, evaluate and " +
+                             "dataset-stats, admin for prune, pretrain and import. Bad parameters give 400 naming the field; an unknown " +
+                             "assembly or dataset 404.")
+            .Accepts<JsonElement>("application/json").Produces<JobView>(StatusCodes.Status202Accepted).ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         group.MapGet("/", ListAsync).RequireAuthorization(ApiScopes.Read).WithName("ListJobs").WithSummary("Jobs, newest first, filtered by type or status.");
         group.MapGet("/{id:guid}", GetAsync).RequireAuthorization(ApiScopes.Read)
             .WithName("GetJob").WithSummary("Status, progress (step/total, tokens/s, ETA), latest losses, error and what the job made.");

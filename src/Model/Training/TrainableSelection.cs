@@ -62,6 +62,69 @@ public sealed partial class TrainableSelection
         });
     }
 
+    /// <summary>
+    /// Every router (both MoEs of every layer): the per-expert Linear (<c>w_gate.3</c>, or <c>w_gate</c> for gate type
+    /// <c>linear</c>) and, for gate type <c>mlp</c>, the shared first Linear <c>w_gate.0</c>. Expert matrices stay
+    /// frozen. As modules this changes every expert's router row and every layer's shared part.
+    /// </summary>
+    public static TrainableSelection Routers { get; } = new("routers", config =>
+    {
+        var result = new Dictionary<string, HashSet<int>?>();
+        var keys = ModuleLayout.StateDictShapes(config).Keys;
+        foreach (var key in keys.Where(key => key.Contains(".gate.w_gate.", StringComparison.Ordinal))) result[key] = null;
+        return result;
+    });
+
+    /// <summary>What any of <paramref name="selections"/> trains: a whole tensor wins over rows, rows add up.</summary>
+    public static TrainableSelection Union(IReadOnlyList<TrainableSelection> selections)
+    {
+        if (selections.Count == 0) throw new ArgumentException("no selections given", nameof(selections));
+        if (selections.Count == 1) return selections[0];
+        return new($"union({string.Join(", ", selections.Select(s => s.Description))})", config =>
+        {
+            var result = new Dictionary<string, HashSet<int>?>();
+            foreach (var (key, rows) in selections.SelectMany(s => s.plan(config)))
+            {
+                if (result.TryGetValue(key, out var existing) && existing is null) continue;   // already whole
+                result[key] = rows is null ? null : [.. existing ?? [], .. rows];
+            }
+            return result;
+        });
+    }
+
+    /// <summary>
+    /// Names (<see cref="ModuleLayout.PartName"/>, by position in this config) of the module parts at least one of whose
+    /// tensors or expert rows trains; every other part must come out of training bit for bit unchanged.
+    /// </summary>
+    public IReadOnlySet<string> TrainedParts(ModuleFormerConfig config)
+    {
+        var trained = plan(config);
+        var parts = new HashSet<string>(StringComparer.Ordinal);
+        void AddIfAny(string part, IEnumerable<string> keys)
+        {
+            if (keys.Any(trained.ContainsKey)) parts.Add(part);
+        }
+        AddIfAny(ModuleLayout.PartName(ModuleKind.Embedding), ModuleLayout.PartShapes(config, ModuleKind.Embedding).Keys);
+        AddIfAny(ModuleLayout.PartName(ModuleKind.Head), ModuleLayout.PartShapes(config, ModuleKind.Head).Keys);
+        for (int layer = 0; layer < config.Layers; layer++)
+        {
+            var prefix = ModuleLayout.LayerPrefix(layer);
+            AddIfAny(ModuleLayout.PartName(ModuleKind.LayerShared, layer),
+                ModuleLayout.PartShapes(config, ModuleKind.LayerShared).Keys.Select(key => prefix + key));
+            foreach (var (kind, experts) in new[] { (ModuleKind.AttentionExpert, config.AttentionExperts), (ModuleKind.MlpExpert, config.MlpExperts) })
+            {
+                var (expertsKey, outputKey, routerKey) = ModuleLayout.MoeKeys(config, kind, layer);
+                for (int expert = 0; expert < experts; expert++)
+                {
+                    bool trains = new[] { expertsKey, outputKey, routerKey }
+                        .Any(key => trained.TryGetValue(key, out var rows) && (rows is null || rows.Contains(expert)));
+                    if (trains) parts.Add(ModuleLayout.PartName(kind, layer, expert));
+                }
+            }
+        }
+        return parts;
+    }
+
     /// <summary>State-dict key → null (whole tensor trains) or the trainable expert rows; absent keys are frozen.</summary>
     public IReadOnlyDictionary<string, IReadOnlySet<int>?> Plan(ModuleFormerConfig config) =>
         plan(config).ToDictionary(pair => pair.Key, pair => (IReadOnlySet<int>?)pair.Value);

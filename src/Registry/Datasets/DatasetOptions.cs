@@ -17,4 +17,7 @@ public sealed class DatasetOptions
     /// </summary>
     [Range(1024, 1024 * 1024 * 1024)]
     public int MaxDocumentBytes { get; set; } = 64 * 1024 * 1024;
+
+    /// <summary>Queue a <c>dataset-stats</c> job after each new upload, so token counts appear without asking.</summary>
+    public bool CountTokensOnUpload { get; set; } = true;
 }

@@ -3,63 +3,11 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using ModuleService.Api.Tests.Support;
-using ModuleService.Registry.Assemblies;
-using Npgsql;
 using Xunit;
 using Xunit.Abstractions;
+using static ModuleService.Api.Tests.Jobs.JobHttp;
 
 namespace ModuleService.Api.Tests.Jobs;
-
-/// <summary>
-/// One app and database for the class, two tiny datasets and one tiny pretrained base model shared by the tests
-/// (made on first use, so the cancel test does not wait for it).
-/// </summary>
-public sealed class JobsFixture(PostgresFixture postgres) : IAsyncLifetime
-{
-    readonly SemaphoreSlim gate = new(1, 1);
-    (string English, string Code)? datasets;
-    (JsonObject Job, string Name, int Version)? baseModel;
-
-    public ApiFixture Api { get; } = new(postgres);
-
-    public Task InitializeAsync() => Api.InitializeAsync();
-    public Task DisposeAsync() => Api.DisposeAsync();
-
-    public async Task<(string English, string Code)> DatasetsAsync()
-    {
-        await gate.WaitAsync();
-        try
-        {
-            if (datasets is { } d) return d;
-            var english = await JobsEndToEndTests.UploadAsync(Api.Admin, "e2e-english", JobsEndToEndTests.EnglishCorpus());
-            var code = await JobsEndToEndTests.UploadAsync(Api.Admin, "e2e-code", JobsEndToEndTests.CodeCorpus());
-            datasets = (english, code);
-            return datasets.Value;
-        }
-        finally { gate.Release(); }
-    }
-
-    /// <summary>The pretrained "e2e-base" assembly (and its job view).</summary>
-    public async Task<(JsonObject Job, string Name, int Version)> BaseAsync(ITestOutputHelper output)
-    {
-        var (english, _) = await DatasetsAsync();
-        await gate.WaitAsync();
-        try
-        {
-            if (baseModel is { } b) return b;
-            var submitted = await JobsEndToEndTests.SubmitAsync(Api.Admin, new
-            {
-                type = "pretrain", name = "e2e-base", dataset = english, config = JobsEndToEndTests.TinyConfig,
-                steps = 20, batchSize = 4, sequenceLength = 32, evalTokens = 512, evalEvery = 10,
-            });
-            var job = await JobsEndToEndTests.WaitAsync(Api.Admin, submitted, "succeeded", output);
-            var assembly = job["artifacts"]!["assembly"]!;
-            baseModel = (job, (string)assembly["name"]!, (int)assembly["version"]!);
-            return baseModel.Value;
-        }
-        finally { gate.Release(); }
-    }
-}
 
 /// <summary>
 /// Jobs end to end on Hangfire with tiny models: pretrain → extend (frozen old modules, guard perplexity) → serve →
@@ -68,15 +16,7 @@ public sealed class JobsFixture(PostgresFixture postgres) : IAsyncLifetime
 [Collection(ApiCollection.Name)]
 public sealed class JobsEndToEndTests(JobsFixture fixture, ITestOutputHelper output) : IClassFixture<JobsFixture>
 {
-    static readonly TimeSpan JobTimeout = TimeSpan.FromSeconds(90);
     ApiFixture Api => fixture.Api;
-
-    internal static readonly object TinyConfig = new Dictionary<string, object>
-    {
-        ["model_type"] = "moduleformer", ["vocab_size"] = 1088, ["n_embd"] = 32, ["n_layer"] = 2, ["n_head"] = 1,
-        ["att_hidden"] = 32, ["ffd_hidden"] = 32, ["n_att_experts"] = 2, ["k_att"] = 1, ["n_mlp_experts"] = 4, ["k_mlp"] = 2,
-        ["gating_size"] = 8, ["block_size"] = 64, ["history_length"] = 64, ["modsvc_tokenizer"] = "tiny-k1024",
-    };
 
     [Fact]
     public async Task PretrainExtendServePrune_EndToEnd()
@@ -174,7 +114,7 @@ public sealed class JobsEndToEndTests(JobsFixture fixture, ITestOutputHelper out
     {
         var (english, code) = await fixture.DatasetsAsync();
         var (_, baseName, baseVersion) = await fixture.BaseAsync(output);
-        var jobsBefore = await CountJobsAsync();
+        var jobsBefore = await CountJobsAsync(Api);
 
         var problem = await (await Api.Admin.PostJsonAsync("/v1/jobs", new { type = "extend", assembly = "no-such-assembly", dataset = code }))
             .ShouldBeProblemAsync(HttpStatusCode.NotFound);
@@ -201,7 +141,7 @@ public sealed class JobsEndToEndTests(JobsFixture fixture, ITestOutputHelper out
         var forbidden = await readOnly.PostJsonAsync("/v1/jobs", new { type = "extend", assembly = $"{baseName}@{baseVersion}", dataset = code });
         Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
 
-        Assert.Equal(jobsBefore, await CountJobsAsync());
+        Assert.Equal(jobsBefore, await CountJobsAsync(Api));
     }
 
     [Fact]
@@ -226,82 +166,5 @@ public sealed class JobsEndToEndTests(JobsFixture fixture, ITestOutputHelper out
         Assert.Contains("\"cancel\"", events);
         Assert.Equal(HttpStatusCode.NotFound, (await Api.Admin.GetAsync($"/v1/assemblies/{name}/versions/latest")).StatusCode);
         await (await Api.Admin.PostAsync($"/v1/jobs/{id}/cancel", null)).ShouldBeProblemAsync(HttpStatusCode.Conflict);
-    }
-
-    // ---- helpers -------------------------------------------------------------------------------------------------
-
-    static HashSet<Guid> VersionIds(Manifest manifest) =>
-        [manifest.Embedding.VersionId, manifest.Head.VersionId,
-         .. manifest.Layers.SelectMany(l => new[] { l.Shared }.Concat(l.Attention).Concat(l.Mlp)).Select(e => e.VersionId)];
-
-    async Task<long> CountJobsAsync()
-    {
-        await using var connection = new NpgsqlConnection(Api.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT count(*) FROM job_runs", connection);
-        return (long)(await command.ExecuteScalarAsync())!;
-    }
-
-    internal static async Task<string> UploadAsync(HttpClient client, string name, string text)
-    {
-        var response = await client.PostAsync($"/v1/datasets?name={name}&format=text", new StringContent(text, Encoding.UTF8, "text/plain"));
-        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
-        Assert.True(response.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK, body.ToJsonString());
-        Assert.Equal(40L, (long)body["documents"]!);
-        return (string)body["name"]!;
-    }
-
-    internal static async Task<JsonObject> SubmitAsync(HttpClient client, object body)
-    {
-        var response = await client.PostJsonAsync("/v1/jobs", body);
-        var job = await response.ShouldBeAsync<JsonObject>(HttpStatusCode.Accepted);
-        Assert.Equal($"/v1/jobs/{(string)job["id"]!}", response.Headers.Location?.OriginalString);
-        Assert.Equal("queued", (string)job["status"]!);
-        return job;
-    }
-
-    /// <summary>Polls the job until it reaches <paramref name="status"/>; fails at once (with error and events) if it ends otherwise.</summary>
-    internal static async Task<JsonObject> WaitAsync(HttpClient client, JsonObject submitted, string status, ITestOutputHelper output)
-    {
-        var id = (string)submitted["id"]!;
-        var deadline = DateTime.UtcNow + JobTimeout;
-        while (true)
-        {
-            var job = JsonNode.Parse(await client.GetStringAsync($"/v1/jobs/{id}"))!.AsObject();
-            var current = (string)job["status"]!;
-            if (current == status) return job;
-            bool ended = current is "succeeded" or "failed" or "cancelled";
-            if (ended || DateTime.UtcNow > deadline)
-            {
-                var events = await client.GetStringAsync($"/v1/jobs/{id}/events");
-                output.WriteLine($"job {id} ({(string)job["type"]!}): {job.ToJsonString()}\nevents: {events}");
-                Assert.Fail($"job {id} ({(string)job["type"]!}) is {current}, expected {status}; error: {(string?)job["error"]}; events: {events}");
-            }
-            await Task.Delay(250);
-        }
-    }
-
-    /// <summary>40 English-like documents of 2–4 sentences (deterministic).</summary>
-    internal static string EnglishCorpus()
-    {
-        string[] subjects = ["the cat", "a small dog", "the old man", "my sister", "the teacher", "a farmer", "the children", "our neighbour"];
-        string[] verbs = ["walks to", "looks at", "talks about", "finds", "likes", "reads about", "waits for", "thinks of"];
-        string[] objects = ["the river", "a green garden", "the market", "an old book", "the quiet house", "the morning light", "a long road", "the school"];
-        var random = new Random(7);
-        var docs = Enumerable.Range(0, 40).Select(_ => string.Join(" ", Enumerable.Range(0, random.Next(2, 5)).Select(_ =>
-        {
-            var s = $"{subjects[random.Next(subjects.Length)]} {verbs[random.Next(verbs.Length)]} {objects[random.Next(objects.Length)]}.";
-            return char.ToUpperInvariant(s[0]) + s[1..];
-        })));
-        return string.Join("\n\n", docs) + "\n";
-    }
-
-    /// <summary>40 code-like documents: digits, operators and brackets (deterministic).</summary>
-    internal static string CodeCorpus()
-    {
-        var random = new Random(11);
-        var docs = Enumerable.Range(0, 40).Select(d => string.Join("\n", Enumerable.Range(0, random.Next(2, 5)).Select(i =>
-            $"x{random.Next(10)} = (y{random.Next(10)} + {random.Next(100)}) * [{random.Next(10)}, {random.Next(10)}]; // 0x{random.Next(256):x2} #{d}.{i}")));
-        return string.Join("\n\n", docs) + "\n";
     }
 }

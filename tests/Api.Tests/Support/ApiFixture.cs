@@ -23,6 +23,8 @@ public sealed class ApiFixture(PostgresFixture postgres) : IAsyncLifetime
     readonly ConcurrentDictionary<string, Lazy<Task<TestKey>>> sharedKeys = new();
 
     public string BootstrapKey { get; } = "bootstrap-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+    /// <summary>Configuration overrides for the app, set before <see cref="InitializeAsync"/>.</summary>
+    public Dictionary<string, string?> Settings { get; } = [];
     public ModuleServiceFactory Factory { get; private set; } = null!;
     public string ConnectionString { get; private set; } = "";
     /// <summary>Authenticated with the bootstrap admin key.</summary>
@@ -34,7 +36,7 @@ public sealed class ApiFixture(PostgresFixture postgres) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         ConnectionString = await postgres.CreateDatabaseAsync("api");
-        Factory = new ModuleServiceFactory(ConnectionString, BootstrapKey, cache.Path);
+        Factory = new ModuleServiceFactory(ConnectionString, BootstrapKey, cache.Path, Settings);
         Admin = Client(BootstrapKey);   // starts the host: migrations, Hangfire schema, Hangfire server
         (await Admin.GetAsync("/readyz")).EnsureSuccessStatusCode();
     }
