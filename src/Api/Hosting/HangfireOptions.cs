@@ -19,7 +19,11 @@ public sealed class HangfireOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan InvisibilityTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>Jobs run at once per process; 0 = half the cores (training uses the cores through torch threads).</summary>
+    /// <summary>Training jobs run at once per process; 0 = half the cores (each trains on torch threads).</summary>
     [Range(0, 256)]
-    public int WorkerCount { get; set; }
+    public int TrainingWorkers { get; set; }
+
+    /// <summary>Light jobs (token counts, evaluation, import) at once per process, beside the training ones.</summary>
+    [Range(1, 256)]
+    public int LightWorkers { get; set; } = 2;
 }

@@ -5,6 +5,7 @@ using Hangfire.PostgreSql;
 using Microsoft.Extensions.Options;
 using ModuleService.Api.Imports;
 using ModuleService.Api.Infrastructure;
+using ModuleService.Jobs;
 using ModuleService.Registry;
 
 namespace ModuleService.Api.Hosting;
@@ -70,11 +71,20 @@ public static class HostingExtensions
         });
         var role = configuration.GetSection(ModuleServiceOptions.SectionName).Get<ModuleServiceOptions>() ?? new ModuleServiceOptions();
         if (!role.RunsWorker) return services;
+        // Two servers, so a quick job (token counts, evaluation, import) never waits behind a long training run.
         services.AddHangfireServer((sp, o) =>
         {
-            var workers = sp.GetRequiredService<IOptions<HangfireOptions>>().Value.WorkerCount;
+            var workers = sp.GetRequiredService<IOptions<HangfireOptions>>().Value.TrainingWorkers;
+            o.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}:training";
             o.WorkerCount = workers > 0 ? workers : Math.Max(1, Environment.ProcessorCount / 2);
-            o.Queues = ["training", "default"];
+            o.Queues = [JobCatalog.TrainingQueue];
+            o.SchedulePollingInterval = TimeSpan.FromSeconds(1);
+        });
+        services.AddHangfireServer((sp, o) =>
+        {
+            o.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}:light";
+            o.WorkerCount = sp.GetRequiredService<IOptions<HangfireOptions>>().Value.LightWorkers;
+            o.Queues = [JobCatalog.LightQueue];
             o.SchedulePollingInterval = TimeSpan.FromSeconds(1);
         });
         return services;

@@ -32,10 +32,10 @@ public sealed class WorkerKillTests(PostgresFixture postgres, ITestOutputHelper 
         await using (var first = await AppProcess.StartAsync(connectionString, key, cache.Path, output))
         {
             using var client = first.Client(key);
-            var dataset = await JobsEndToEndTests.UploadAsync(client, "kill-english", JobsEndToEndTests.EnglishCorpus());
-            var submitted = await JobsEndToEndTests.SubmitAsync(client, new
+            var dataset = await JobHttp.UploadAsync(client, "kill-english", JobHttp.EnglishCorpus());
+            var submitted = await JobHttp.SubmitAsync(client, new
             {
-                type = "pretrain", name, dataset, config = JobsEndToEndTests.TinyConfig, steps = Steps, checkpointEvery = CheckpointEvery,
+                type = "pretrain", name, dataset, config = JobHttp.TinyConfig, steps = Steps, checkpointEvery = CheckpointEvery,
                 batchSize = 4, sequenceLength = 32, evalTokens = 256,
             });
             id = (string)submitted["id"]!;
@@ -49,7 +49,7 @@ public sealed class WorkerKillTests(PostgresFixture postgres, ITestOutputHelper 
 
         await using var second = await AppProcess.StartAsync(connectionString, key, cache.Path, output);
         using var admin = second.Client(key);
-        var done = await JobsEndToEndTests.WaitAsync(admin, new JsonObject { ["id"] = id }, "succeeded", output);
+        var done = await JobHttp.WaitAsync(admin, new JsonObject { ["id"] = id }, "succeeded", output);
 
         Assert.Equal(2, (int)done["attempts"]!);
         Assert.Equal(Steps, (long)done["progress"]!["step"]!);
