@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using System.Text.RegularExpressions;
 using Microsoft.ML.Tokenizers;
 
 namespace ModuleService.Model.Tokenizers;
@@ -7,13 +8,17 @@ namespace ModuleService.Model.Tokenizers;
 /// <summary>
 /// Shared behaviour of the GPT-2-family tokenizers: encoding is delegated to a tiktoken BPE whose
 /// special tokens include the whitespace runs; decoding concatenates per-id bytes, so <see cref="Decode"/>
-/// and <see cref="StreamingDecoder"/> can never disagree.
+/// and <see cref="StreamingDecoder"/> can never disagree. Special tokens (end-of-text, whitespace runs) are split
+/// out here, longest first, and only the text between them reaches the BPE: the library looks special tokens up
+/// through its LRU piece cache, and once enough distinct words have evicted them it encodes a 3-space run as three
+/// single spaces.
 /// </summary>
 public abstract class ByteLevelBpeTokenizer : ITextTokenizer
 {
     private readonly TiktokenTokenizer _bpe;
     private readonly Lazy<ReadOnlyMemory<byte>[]> _tokenBytes;
     private readonly int _producedIds;
+    private readonly Regex _specials;
 
     /// <param name="name">Catalog name.</param>
     /// <param name="vocabSize">Embedding rows; ids from <paramref name="producedIds"/> up are padding.</param>
@@ -29,6 +34,7 @@ public abstract class ByteLevelBpeTokenizer : ITextTokenizer
         EndOfTextId = endOfTextId;
         _producedIds = producedIds;
         _bpe = bpe;
+        _specials = SpecialsPattern(bpe.SpecialTokens);
         _tokenBytes = new Lazy<ReadOnlyMemory<byte>[]>(() => BuildTokenBytes(ranks()));
     }
 
@@ -45,8 +51,22 @@ public abstract class ByteLevelBpeTokenizer : ITextTokenizer
     public IReadOnlyList<int> Encode(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return _bpe.EncodeToIds(text);
+        var ids = new List<int>();
+        int at = 0;
+        for (var match = _specials.Match(text); match.Success; match = match.NextMatch())
+        {
+            if (match.Index > at) ids.AddRange(_bpe.EncodeToIds(text.Substring(at, match.Index - at)));
+            ids.Add(_bpe.SpecialTokens![match.Value]);
+            at = match.Index + match.Length;
+        }
+        if (at < text.Length) ids.AddRange(_bpe.EncodeToIds(at == 0 ? text : text[at..]));
+        return ids;
     }
+
+    /// <summary>All special tokens, longest first, so an 8-space indent is one token and not four 2-space ones.</summary>
+    private static Regex SpecialsPattern(IReadOnlyDictionary<string, int>? specials) =>
+        new(string.Join('|', (specials?.Keys ?? []).OrderByDescending(s => s.Length).ThenBy(s => s, StringComparer.Ordinal).Select(Regex.Escape))
+            is { Length: > 0 } pattern ? pattern : "(?!)", RegexOptions.Compiled | RegexOptions.CultureInvariant);
 
     /// <inheritdoc />
     public string Decode(IEnumerable<int> ids)
