@@ -13,6 +13,7 @@ public static class CliApp
           generate   stream a sampled continuation of a prompt
           inspect    config summary, parameter counts, modules per layer
           bench      prefill and decode throughput of a config with random weights
+          experiments  the small-scale reproduction of the paper's claims (report in docs/results), the default model
 
         Run 'modsvc <command> --help' for the options of a command.
         Exit codes: 0 success, 1 failure (e.g. missing or corrupt checkpoint), 2 wrong usage.
@@ -38,6 +39,7 @@ public static class CliApp
             case GenerateCommand.Name: return GenerateCommand.Run(rest, stdout, stderr, cancellation);
             case InspectCommand.Name: return InspectCommand.Run(rest, stdout, stderr);
             case BenchCommand.Name: return BenchCommand.Run(rest, stdout, stderr);
+            case Experiments.ExperimentsCommand.Name: return Experiments.ExperimentsCommand.Run(rest, stdout, stderr);
             default:
                 stderr.WriteLine($"modsvc: unknown command '{args[0]}'");
                 stderr.WriteLine("Run 'modsvc --help' for the list of commands.");

@@ -1,0 +1,51 @@
+namespace ModuleService.Cli.Experiments;
+
+/// <summary>Tokens per phase and evaluation sizes (data-and-evaluation §4.2–§4.4).</summary>
+public sealed record ProtocolBudget
+{
+    public required string Name { get; init; }
+    public long PretrainTokens { get; init; } = 1_500_000;
+    public long ExtendTokens { get; init; } = 1_000_000;
+    public long SpecialiseTokens { get; init; } = 1_000_000;
+    /// <summary>Pretraining curves: all validation sets every this many training tokens.</summary>
+    public long PretrainEvalEvery { get; init; } = 250_000;
+    /// <summary>Extension and finetuning curves: every this many tokens.</summary>
+    public long FinetuneEvalEvery { get; init; } = 100_000;
+    /// <summary>Predicted validation tokens kept per domain (the doc's cap).</summary>
+    public long ValidationTokens { get; init; } = 131_072;
+    /// <summary>Predicted tokens per domain at curve points; the end points use all of <see cref="ValidationTokens"/>.</summary>
+    public long CurveEvalTokens { get; init; } = 32_768;
+    /// <summary>Python training tokens on which experts are ranked for pruning (never validation).</summary>
+    public long UsageTokens { get; init; } = 200_000;
+    /// <summary>Timed training steps per model in the throughput probe (after 10 warm-up steps).</summary>
+    public int ProbeSteps { get; init; } = 30;
+    public int WarmupSteps { get; init; } = 100;
+    public int BatchSize { get; init; } = 8;
+    public int NewExperts { get; init; } = 8;
+    public IReadOnlyList<int> KeepCounts { get; init; } = [16, 12, 8, 6, 4, 2];
+    public bool ExtraSmall { get; init; }
+
+    public ExperimentModels Models => ExtraSmall ? ExperimentModels.ExtraSmall : ExperimentModels.Standard;
+
+    public static ProtocolBudget Full { get; } = new() { Name = "full" };
+
+    /// <summary>The full protocol with every training budget multiplied by <paramref name="scale"/> (for a busy machine).</summary>
+    public static ProtocolBudget Scaled(double scale) => Full with
+    {
+        Name = $"reduced ×{scale:0.##}",
+        PretrainTokens = (long)(Full.PretrainTokens * scale), ExtendTokens = (long)(Full.ExtendTokens * scale),
+        SpecialiseTokens = (long)(Full.SpecialiseTokens * scale),
+        PretrainEvalEvery = (long)(Full.PretrainEvalEvery * scale), FinetuneEvalEvery = (long)(Full.FinetuneEvalEvery * scale),
+    };
+
+    /// <summary>§4.4: the XS model on the excerpts, ≈ 50 k tokens per phase; checks mechanics, not claims.</summary>
+    public static ProtocolBudget Ci { get; } = new()
+    {
+        Name = "ci", ExtraSmall = true, PretrainTokens = 51_200, ExtendTokens = 25_600, SpecialiseTokens = 25_600,
+        PretrainEvalEvery = 25_600, FinetuneEvalEvery = 12_800, ValidationTokens = 4_096, CurveEvalTokens = 2_048,
+        UsageTokens = 8_192, ProbeSteps = 3, WarmupSteps = 10, NewExperts = 2, KeepCounts = [4, 3, 2],
+    };
+
+    public int TokensPerStep => BatchSize * Models.SequenceLength;
+    public long Steps(long tokens) => Math.Max(1, tokens / TokensPerStep);
+}
