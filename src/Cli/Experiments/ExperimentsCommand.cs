@@ -70,7 +70,8 @@ public static class ExperimentsCommand
     {
         long tokens = options.OptionalLong("--tokens") ?? 3_500_000;
         var output = options.Get("--out") ?? DefaultModel.Folder;
-        var budget = ProtocolBudget.Full;
+        // Two curve points and a smaller curve sample: the shipped model needs end-point numbers, not a learning curve.
+        var budget = ProtocolBudget.Full with { PretrainEvalEvery = tokens / 2, CurveEvalTokens = 8_192 };
         var data = ProtocolData.Load(root, budget);
         var (run, model) = PretrainPhase.Run("default", budget.Models.Sparse, tokens, data, budget, log);
         using (model) DefaultModel.Save(model, run, output, "dotnet run --project src/Cli -c Release -- experiments " + string.Join(' ', args));

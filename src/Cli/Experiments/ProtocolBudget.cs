@@ -17,8 +17,9 @@ public sealed record ProtocolBudget
     public long CurveEvalTokens { get; init; } = 32_768;
     /// <summary>Python training tokens on which experts are ranked for pruning (never validation).</summary>
     public long UsageTokens { get; init; } = 200_000;
-    /// <summary>Timed training steps per model in the throughput probe (after 10 warm-up steps).</summary>
+    /// <summary>Timed training steps per model in the throughput probe, after <see cref="ProbeWarmup"/> untimed ones.</summary>
     public int ProbeSteps { get; init; } = 30;
+    public int ProbeWarmup { get; init; } = 10;
     public int WarmupSteps { get; init; } = 100;
     public int BatchSize { get; init; } = 8;
     public int NewExperts { get; init; } = 8;
@@ -29,10 +30,16 @@ public sealed record ProtocolBudget
 
     public static ProtocolBudget Full { get; } = new() { Name = "full" };
 
-    /// <summary>The full protocol with every training budget multiplied by <paramref name="scale"/> (for a busy machine).</summary>
+    /// <summary>
+    /// The full protocol with every training budget multiplied by <paramref name="scale"/> (for a busy machine). Below
+    /// 1 the evaluations shrink too (at most 8 × fewer validation tokens), or they would cost more than the training.
+    /// </summary>
     public static ProtocolBudget Scaled(double scale) => Full with
     {
         Name = $"reduced ×{scale:0.##}",
+        ValidationTokens = (long)(Full.ValidationTokens * Math.Clamp(scale, 0.125, 1)),
+        CurveEvalTokens = (long)(Full.CurveEvalTokens * Math.Clamp(scale, 0.125, 1)),
+        ProbeSteps = (int)Math.Clamp(Full.ProbeSteps * scale, 10, Full.ProbeSteps), ProbeWarmup = scale < 1 ? 3 : 10,
         PretrainTokens = (long)(Full.PretrainTokens * scale), ExtendTokens = (long)(Full.ExtendTokens * scale),
         SpecialiseTokens = (long)(Full.SpecialiseTokens * scale),
         PretrainEvalEvery = (long)(Full.PretrainEvalEvery * scale), FinetuneEvalEvery = (long)(Full.FinetuneEvalEvery * scale),
@@ -43,7 +50,7 @@ public sealed record ProtocolBudget
     {
         Name = "ci", ExtraSmall = true, PretrainTokens = 51_200, ExtendTokens = 25_600, SpecialiseTokens = 25_600,
         PretrainEvalEvery = 25_600, FinetuneEvalEvery = 12_800, ValidationTokens = 4_096, CurveEvalTokens = 2_048,
-        UsageTokens = 8_192, ProbeSteps = 3, WarmupSteps = 10, NewExperts = 2, KeepCounts = [4, 3, 2],
+        UsageTokens = 8_192, ProbeSteps = 3, ProbeWarmup = 2, WarmupSteps = 10, NewExperts = 2, KeepCounts = [4, 3, 2],
     };
 
     public int TokensPerStep => BatchSize * Models.SequenceLength;

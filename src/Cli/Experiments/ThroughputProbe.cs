@@ -12,7 +12,7 @@ public sealed record Throughput(string Name, long TotalParameters, long ActivePa
 
 /// <summary>
 /// Measures throughput on fresh models of each config in one process, one after the other, so the numbers compare
-/// (§4.2: median training step after 10 warm-up steps; eval over 8 × T batches without gradients; batch-1 greedy
+/// (§4.2: median training step after 10 warm-up steps — fewer on reduced budgets; eval over 8 × T batches without gradients; batch-1 greedy
 /// generation with the KV cache). Done once, apart from the training runs, so a run on the other core cannot skew it.
 /// </summary>
 public static class ThroughputProbe
@@ -23,14 +23,14 @@ public static class ThroughputProbe
         using var model = new ModuleFormerForCausalLM(config);
         model.InitializeWeights(7);
         int t = budget.Models.SequenceLength;
-        var options = new TrainerOptions { Steps = 10 + budget.ProbeSteps, BatchSize = budget.BatchSize, SequenceLength = t, LearningRate = 1e-4, WarmupSteps = 0, Seed = 7 };
+        var options = new TrainerOptions { Steps = budget.ProbeWarmup + budget.ProbeSteps, BatchSize = budget.BatchSize, SequenceLength = t, LearningRate = 1e-4, WarmupSteps = 0, Seed = 7 };
         var rates = new List<double>();
         using (var trainer = new Trainer(model, tokens, options))
         {
             for (int step = 0; step < options.Steps; step++)
             {
                 var metrics = trainer.Step();
-                if (step >= 10) rates.Add(metrics.TokensPerSecond);
+                if (step >= budget.ProbeWarmup) rates.Add(metrics.TokensPerSecond);
             }
         }
         var evalTokens = tokens.Take(Math.Min(tokens.Length, 8 * budget.BatchSize * t + 1)).ToArray();

@@ -41,6 +41,7 @@ public sealed class TrainingRun(string name, string phase, ProtocolLog log)
             losses.Add((metrics.Tokens, metrics.LmLoss));
             if (metrics.Step > 10) stepRates.Add(metrics.TokensPerSecond);
             bool last = metrics.Step == options.Steps;
+            if (metrics.Step % 50 == 0) log.Line($"{name}: step {metrics.Step}/{options.Steps}, loss {metrics.LmLoss:F3}, {metrics.TokensPerSecond:F0} tok/s");
             if (metrics.Step % evalEvery == 0 && !last)
             {
                 curve.Add(Point(model, domains, metrics.Tokens, clock.Elapsed.TotalSeconds, options.SequenceLength, curveEvalTokens));

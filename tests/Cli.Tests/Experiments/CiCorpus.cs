@@ -16,7 +16,7 @@ internal static class CiCorpus
             var excerpts = Path.Combine(dir.FullName, "data", "excerpts");
             if (CorpusFiles.Has(excerpts, CorpusFiles.English, CorpusFiles.Python, CorpusFiles.German)) return excerpts;
         }
-        var root = Path.Combine(Path.GetTempPath(), "modsvc-ci-corpus-v1");
+        var root = Path.Combine(Path.GetTempPath(), "modsvc-ci-corpus-v2");
         if (!CorpusFiles.Has(root, CorpusFiles.English, CorpusFiles.Python, CorpusFiles.German))
         {
             CorpusFiles.Write(root, Domain(CorpusFiles.English, English));
