@@ -52,7 +52,7 @@ public static class DefaultModel
         L($"| training | AdamW β 0.9/0.95, lr {TrainingSettings.PretrainLearningRate:0.###} with 100 warm-up steps and a linear cool-down over the last 20 %, weight decay 0.1, clip 1.0, MI router loss 0.01, seed 1, fp32 on CPU, {run.TrainSeconds / 60:F0} min of training |");
         L($"| files | config.json + model.safetensors, {bytes / 1e6:F1} MB |");
         L();
-        L("Validation perplexity per token (tiny-k1024) and bits per byte:");
+        L($"Validation perplexity per token (tiny-k1024) and bits per byte, on the first {run.Final.Values.First().Tokens:N0} predicted tokens of each validation split:");
         L();
         L("| domain | perplexity | bits/byte |");
         L("|---|---|---|");

@@ -11,7 +11,8 @@ public static class ExperimentsCommand
     public const string Usage = """
         Usage: modsvc experiments run [--scale X | --ci] [--corpora DIR] [--out DIR] [--sequential]
                                       [--threads N] [--default-model DIR]
-               modsvc experiments default-model [--tokens N] [--corpora DIR] [--out DIR] [--threads N]
+               modsvc experiments default-model [--tokens N] [--validation-tokens N] [--corpora DIR] [--out DIR]
+                                                [--threads N]
 
         run            phases P, P', E and S of data-and-evaluation.md §4 (efficiency, extendability,
                        specialisation) and writes a markdown report, PNG plots and results.json
@@ -25,11 +26,12 @@ public static class ExperimentsCommand
           --threads N          torch threads per queue (default 1)
           --default-model DIR  also save the P' SMoE there as the default model
           --tokens N           default-model: training tokens (default 3,500,000)
+          --validation-tokens N  default-model: validation tokens per domain for the card (default 131,072)
 
         """;
 
     static readonly CommandSpec Spec = new(Name, Usage,
-        ["--corpora", "--out", "--scale", "--threads", "--default-model", "--tokens"], ["--ci", "--sequential"]);
+        ["--corpora", "--out", "--scale", "--threads", "--default-model", "--tokens", "--validation-tokens"], ["--ci", "--sequential"]);
 
     public static int Run(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr)
     {
@@ -70,8 +72,8 @@ public static class ExperimentsCommand
     {
         long tokens = options.OptionalLong("--tokens") ?? 3_500_000;
         var output = options.Get("--out") ?? DefaultModel.Folder;
-        // Two curve points and a smaller curve sample: the shipped model needs end-point numbers, not a learning curve.
-        var budget = ProtocolBudget.Full with { PretrainEvalEvery = tokens / 2, CurveEvalTokens = 8_192 };
+        // No curve, end-point numbers only (on --validation-tokens per domain): the card needs those, not a learning curve.
+        var budget = ProtocolBudget.Full with { PretrainEvalEvery = tokens, ValidationTokens = options.OptionalLong("--validation-tokens") ?? ProtocolBudget.Full.ValidationTokens };
         var data = ProtocolData.Load(root, budget);
         var (run, model) = PretrainPhase.Run("default", budget.Models.Sparse, tokens, data, budget, log);
         using (model) DefaultModel.Save(model, run, output, "dotnet run --project src/Cli -c Release -- experiments " + string.Join(' ', args));

@@ -39,10 +39,12 @@ public sealed record ProtocolBudget
         Name = $"reduced ×{scale:0.##}",
         ValidationTokens = (long)(Full.ValidationTokens * Math.Clamp(scale, 0.125, 1)),
         CurveEvalTokens = (long)(Full.CurveEvalTokens * Math.Clamp(scale, 0.125, 1)),
-        ProbeSteps = (int)Math.Clamp(Full.ProbeSteps * scale, 10, Full.ProbeSteps), ProbeWarmup = scale < 1 ? 3 : 10,
+        ProbeSteps = (int)Math.Clamp(Full.ProbeSteps * scale, 5, Full.ProbeSteps), ProbeWarmup = scale < 1 ? 2 : 10,
         PretrainTokens = (long)(Full.PretrainTokens * scale), ExtendTokens = (long)(Full.ExtendTokens * scale),
         SpecialiseTokens = (long)(Full.SpecialiseTokens * scale),
-        PretrainEvalEvery = (long)(Full.PretrainEvalEvery * scale), FinetuneEvalEvery = (long)(Full.FinetuneEvalEvery * scale),
+        // Fewer curve points too: 2 + the end point in P, 3 + the end point in E and S.
+        PretrainEvalEvery = scale < 1 ? (long)(Full.PretrainTokens * scale / 3) : Full.PretrainEvalEvery,
+        FinetuneEvalEvery = scale < 1 ? (long)(Full.ExtendTokens * scale / 4) : Full.FinetuneEvalEvery,
     };
 
     /// <summary>§4.4: the XS model on the excerpts, ≈ 50 k tokens per phase; checks mechanics, not claims.</summary>

@@ -33,7 +33,7 @@ public static class ThroughputProbe
                 if (step >= budget.ProbeWarmup) rates.Add(metrics.TokensPerSecond);
             }
         }
-        var evalTokens = tokens.Take(Math.Min(tokens.Length, 8 * budget.BatchSize * t + 1)).ToArray();
+        var evalTokens = tokens.Take(Math.Min(tokens.Length, Math.Min(8, budget.ProbeSteps) * budget.BatchSize * t + 1)).ToArray();
         double evalRate = Evaluator.Evaluate(model, evalTokens, t, budget.BatchSize).TokensPerSecond;
         double generation = GenerationMsPerToken(model, tokens.Take(16).Select(id => (long)id).ToArray(), newTokens: Math.Min(64, t - 16));
         var counts = ParameterCounts.For(config);
