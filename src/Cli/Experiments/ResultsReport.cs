@@ -44,7 +44,7 @@ public static class ResultsReport
         L("* Models (§4.1): d 128, 4 layers, T 256, vocabulary 1088, untied embeddings, no dropout, fp32. The attention is the same " +
           "in all three (one stick-breaking attention module of 2 heads × 64 per layer), so the models differ only in the FFN; " +
           "the SMoE's MLP router is ModuleFormer's (Linear d→64, GELU, Linear 64→E, softmax over all experts, top-2, gates not renormalised).");
-        L("* Training (§4.1): AdamW β 0.9/0.95, weight decay 0.1 (none on norms and biases), 100 warm-up steps, constant rate " +
+        L("* Training (§4.1): AdamW β 0.9/0.95, weight decay 0.1 (none on norms and biases), min(100, steps / 4) warm-up steps, constant rate " +
           $"(pretraining {TrainingSettings.PretrainLearningRate:0.###}, finetuning {TrainingSettings.FinetuneLearningRate:0.###}), linear cool-down to 0 over the last 20 %, clip 1.0, MI loss 0.01.");
         L("* One seed per run: the doc expects 1–3 % seed noise at this scale, so differences below ≈ 5 % are ties.");
         L("* Throughput comes from a probe that trains each model for a few steps back to back in one process before the runs start; " +
