@@ -35,7 +35,10 @@ public static class PassCriteria
     {
         var v = new List<Verdict>();
         double g = GapClosed(r);
-        v.Add(new("1 efficiency", "gap closed g ≥ 0.5", $"g = {g:F2}", g >= 0.5));
+        // g measures how much of D-total's lead over D-active the SMoE recovers; with no lead it is undefined.
+        bool defined = Mixture(r.DenseTotal!) < Mixture(r.DenseActive!);
+        v.Add(new("1 efficiency", "gap closed g ≥ 0.5", defined ? $"g = {g:F2}"
+            : $"undefined: D-total ({Mixture(r.DenseTotal!):F2}) is not better than D-active ({Mixture(r.DenseActive!):F2}); SMoE {Mixture(r.Sparse!):F2}", defined ? g >= 0.5 : null));
         var s = r.ThroughputOf(Names.Sparse);
         var t = r.ThroughputOf(Names.DenseTotal);
         double train = s.TrainTokensPerSecond / t.TrainTokensPerSecond, eval = s.EvalTokensPerSecond / t.EvalTokensPerSecond;

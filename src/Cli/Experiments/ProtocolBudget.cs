@@ -4,6 +4,8 @@ namespace ModuleService.Cli.Experiments;
 public sealed record ProtocolBudget
 {
     public required string Name { get; init; }
+    /// <summary>The <c>--scale</c> the budget was made with (1 = full).</summary>
+    public double Scale { get; init; } = 1;
     public long PretrainTokens { get; init; } = 1_500_000;
     public long ExtendTokens { get; init; } = 1_000_000;
     public long SpecialiseTokens { get; init; } = 1_000_000;
@@ -36,7 +38,7 @@ public sealed record ProtocolBudget
     /// </summary>
     public static ProtocolBudget Scaled(double scale) => Full with
     {
-        Name = $"reduced ×{scale:0.##}",
+        Name = $"reduced ×{scale:0.##}", Scale = scale,
         ValidationTokens = (long)(Full.ValidationTokens * Math.Clamp(scale, 0.125, 1)),
         CurveEvalTokens = (long)(Full.CurveEvalTokens * Math.Clamp(scale, 0.125, 1)),
         ProbeSteps = (int)Math.Clamp(Full.ProbeSteps * scale, 5, Full.ProbeSteps), ProbeWarmup = scale < 1 ? 2 : 10,

@@ -22,7 +22,7 @@ public static class ResultsReport
 
         L("# ModuleFormer at small scale: efficiency, extendability, specialisation");
         L("");
-        L($"Regenerate: `{Command}{(b.Name == "full" ? "" : " --scale …")}` (needs the corpora of `scripts/fetch-corpora.sh`). " +
+        L($"Regenerate: `{Command}{(b.ExtraSmall ? " --ci" : b.Scale == 1 ? "" : $" --scale {b.Scale:0.###}")}` (needs the corpora of `scripts/fetch-corpora.sh`). " +
           "Protocol and pass criteria: `data-and-evaluation.md` §4. Raw numbers: [results.json](results.json).");
         L("");
         L($"Budget **{b.Name}**: pretraining {b.PretrainTokens:N0} tokens per model, P′ {r.IsoTimeTokens:N0}, extension {b.ExtendTokens:N0}, " +
