@@ -14,6 +14,7 @@ public static class CliApp
           inspect    config summary, parameter counts, modules per layer
           bench      prefill and decode throughput of a config with random weights
           corpus     clean and split the training corpora (build, excerpt, manifest, man)
+          experiments  the small-scale reproduction of the paper's claims (report in docs/results), the default model
 
         Run 'modsvc <command> --help' for the options of a command.
         Exit codes: 0 success, 1 failure (e.g. missing or corrupt checkpoint), 2 wrong usage.
@@ -40,6 +41,7 @@ public static class CliApp
             case InspectCommand.Name: return InspectCommand.Run(rest, stdout, stderr);
             case BenchCommand.Name: return BenchCommand.Run(rest, stdout, stderr);
             case Corpus.CorpusCommand.Name: return Corpus.CorpusCommand.Run(rest, stdout, stderr);
+            case Experiments.ExperimentsCommand.Name: return Experiments.ExperimentsCommand.Run(rest, stdout, stderr);
             default:
                 stderr.WriteLine($"modsvc: unknown command '{args[0]}'");
                 stderr.WriteLine("Run 'modsvc --help' for the list of commands.");

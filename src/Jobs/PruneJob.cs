@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using ModuleService.Model.Architecture;
+using ModuleService.Model.Surgery;
 using ModuleService.Registry.Assemblies;
 using ModuleService.Registry.Datasets;
 using ModuleService.Registry.Modules;
@@ -35,7 +36,7 @@ public sealed class PruneJob(JobData data, AssemblyService assemblies, ModuleCat
         var dataset = await data.TokenizeAsync(context.Parameter("dataset", ""), tokenizer, ct);
 
         var before = JobData.Evaluate(model, dataset, sequenceLength, maxTokens, null, ct);
-        var kept = before.Usage.Select(u => (IReadOnlyList<int>)u.Mlp.Ranking.Take(keep).Order().ToList()).ToList();
+        var kept = PruningPlan.MostUsedMlpExperts(before.Usage, keep);
         var after = JobData.Evaluate(model, dataset, sequenceLength, maxTokens, ExpertMask.Keep(model.Config, null, kept), ct);
 
         var dropped = assembly.Manifest.Layers.SelectMany((layer, l) => layer.Mlp.Where((_, e) => !kept[l].Contains(e))).ToList();

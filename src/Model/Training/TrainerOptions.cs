@@ -12,6 +12,13 @@ public sealed record TrainerOptions
     /// <summary>Cosine decay ends at this fraction of the peak.</summary>
     public double MinLearningRateRatio { get; init; } = 0.1;
 
+    /// <summary>
+    /// 0 (default): cosine decay after warm-up. Otherwise the rate stays at the peak and falls linearly to
+    /// <see cref="MinLearningRateRatio"/> of it over this last fraction of the steps (data-and-evaluation §4.1:
+    /// constant, 20 % cool-down), which lets runs of different lengths share the same schedule up to their cool-down.
+    /// </summary>
+    public double CooldownFraction { get; init; }
+
     /// <summary>Linear warm-up from 0 to the peak over this many steps.</summary>
     public int WarmupSteps { get; init; } = 100;
 
@@ -60,6 +67,7 @@ public sealed record TrainerOptions
         }
         Require(LearningRate > 0, nameof(LearningRate), LearningRate, "must be positive");
         Require(MinLearningRateRatio is >= 0 and <= 1, nameof(MinLearningRateRatio), MinLearningRateRatio, "must be in [0, 1]");
+        Require(CooldownFraction is >= 0 and <= 1, nameof(CooldownFraction), CooldownFraction, "must be in [0, 1]");
         Require(WarmupSteps >= 0, nameof(WarmupSteps), WarmupSteps, "must not be negative");
         Require(WeightDecay >= 0, nameof(WeightDecay), WeightDecay, "must not be negative");
         Require(Beta1 is >= 0 and < 1, nameof(Beta1), Beta1, "must be in [0, 1)");

@@ -140,4 +140,16 @@ public sealed class TrainerTests
         Assert.Equal(1e-4, LearningRateSchedule.At(110, options), 12);
         Assert.Equal(1e-4, LearningRateSchedule.At(500, options), 12);
     }
+
+    [Fact]
+    public void LearningRateSchedule_WithCooldown_HoldsThePeakThenFallsLinearlyToTheFloor()
+    {
+        var options = new TrainerOptions { LearningRate = 1e-3, WarmupSteps = 10, Steps = 100, CooldownFraction = 0.2, MinLearningRateRatio = 0 };
+
+        Assert.Equal(1e-4, LearningRateSchedule.At(0, options), 12);
+        Assert.Equal(1e-3, LearningRateSchedule.At(50, options), 12);
+        Assert.Equal(1e-3, LearningRateSchedule.At(79, options), 12);
+        Assert.Equal(5e-4, LearningRateSchedule.At(89, options), 12);
+        Assert.Equal(0, LearningRateSchedule.At(99, options), 12);
+    }
 }
