@@ -1,0 +1,39 @@
+using System.Net;
+using System.Net.Http.Headers;
+using ModuleService.Api.Tests.Support;
+using Xunit;
+
+namespace ModuleService.Api.Tests.Fuzz;
+
+/// <summary>
+/// What <see cref="EndpointFuzzTests"/> found, one row per bug, so each fix keeps a test that names it: the
+/// answer is a 4xx ProblemDetails naming the field or parameter at fault, and nothing is written.
+/// </summary>
+[Collection(ApiCollection.Name)]
+public sealed class FuzzFindingsTests(ApiFixture api) : IClassFixture<ApiFixture>
+{
+    const string NoId = "0196f3c8-0000-7000-8000-00000000f022";
+
+    /// <summary>(method, url, content type, body, status, field named in target/errors).</summary>
+    public static TheoryData<string, string, string?, string, int, string> Cases() => new()
+    {
+        // JSON bound by the framework: the problem named the handler's parameter ("CreateKeyRequest request"), not the field.
+        { "POST", "/v1/keys", "application/json", """{"name": 5, "scopes": ["read"]}""", 400, "name" },
+        { "POST", "/v1/assemblies", "application/json", """{"name": "x", "base": "y", "add": [{"moduleVersionId": "nope"}]}""", 400, "add[0].moduleVersionId" },
+        { "POST", $"/v1/module-versions/{NoId}/stage", "application/json", """{"stage": "draft", "reason": 5}""", 400, "reason" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task Finding_Is4xxProblemNamingTheField_AndWritesNothing(string method, string url, string? contentType, string body, int status, string field)
+    {
+        var before = await DatabaseState.SnapshotAsync(api);
+        using var request = new HttpRequestMessage(new HttpMethod(method), url) { Content = new StringContent(body) };
+        request.Content.Headers.ContentType = contentType is null ? null : MediaTypeHeaderValue.Parse(contentType);
+
+        var problem = await (await api.Admin.SendAsync(request)).ShouldBeProblemAsync((HttpStatusCode)status);
+
+        Assert.True(problem.Target == field || problem.Errors.ContainsKey(field), $"the problem does not name '{field}': {problem.Body}");
+        Assert.Equal(before, await DatabaseState.SnapshotAsync(api));
+    }
+}
