@@ -36,6 +36,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseRequestGuards();
 app.UseModuleServiceOpenApi();
 app.MapHealth();
 app.MapImports();

@@ -37,6 +37,7 @@ public static class HostingExtensions
         services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+            o.SerializerOptions.Converters.Add(new NulFreeStringConverter());
             o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip;
         });
         // Binding failures (a malformed query value, an unreadable or missing body) become BadHttpRequestExceptions

@@ -15,7 +15,7 @@ public sealed record ImportRequest(string? Path, string? Name)
         }
         catch (JsonException e)
         {
-            throw new BadHttpRequestException($"malformed JSON body: {e.Message}");
+            throw new BadHttpRequestException($"malformed JSON body: {e.Message}", e);
         }
     }
 

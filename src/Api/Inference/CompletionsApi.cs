@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
+using ModuleService.Api.Infrastructure;
 using ModuleService.Registry.Keys;
 
 namespace ModuleService.Api.Inference;
@@ -57,6 +58,7 @@ public static class RequestBody
     {
         AllowTrailingCommas = true,
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict,
+        Converters = { new NulFreeStringConverter() },
     };
 
     public static async Task<T> ReadAsync<T>(HttpContext context) where T : class
