@@ -9,6 +9,9 @@ public sealed record ImportRequest(string? Path, string? Name)
 {
     public static async Task<ImportRequest> ReadAsync(HttpRequest request, CancellationToken ct)
     {
+        if (!request.HasJsonContentType())
+            throw new BadHttpRequestException("send application/json {path, name}, multipart/form-data (name, file) or " +
+                                              "application/x-tar with ?name=", StatusCodes.Status415UnsupportedMediaType);
         try
         {
             return await request.ReadFromJsonAsync<ImportRequest>(ct) ?? new ImportRequest(null, null);

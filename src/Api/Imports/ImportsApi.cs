@@ -39,7 +39,12 @@ public static class ImportsApi
         }
         else if (request.HasFormContentType)
         {
-            var form = await request.ReadFormAsync(ct);
+            IFormCollection form;
+            try { form = await request.ReadFormAsync(ct); }
+            catch (Exception e) when (e is InvalidDataException or IOException)
+            {
+                throw new BadHttpRequestException($"unreadable multipart body: {e.Message}", e);
+            }
             var name = form["name"].ToString();
             var file = form.Files.GetFile("file") ?? form.Files.FirstOrDefault();
             var nameError = string.IsNullOrWhiteSpace(name) ? "required" : AssemblyNames.IsValid(name) ? null : AssemblyNames.Rule;

@@ -29,6 +29,32 @@ public sealed class FuzzFindingsTests(ApiFixture api) : IClassFixture<ApiFixture
         { "POST", "/v1/imports", "application/json", """{"name": "x", "path": "/tmp/a\u0000b"}""", 400, "path" },
     };
 
+    /// <summary>(url, content type, body, status): bodies the endpoint cannot read were a 500.</summary>
+    public static TheoryData<string, string?, string, int> UnreadableBodies() => new()
+    {
+        { "/v1/keys", "application/json; charset=bogus", """{"name": "x", "scopes": ["read"]}""", 415 },
+        { "/v1/assemblies/nobody/versions/1/stage", "application/json; charset=bogus", """{"stage": "draft"}""", 415 },
+        { "/v1/imports", "application/json; charset=bogus", """{"name": "x", "path": "/tmp"}""", 415 },
+        { "/v1/imports", null, """{"name": "x", "path": "/tmp"}""", 415 },
+        { "/v1/imports", "multipart/form-data", "name=x", 400 },
+        { "/v1/imports", "multipart/form-data; boundary=fuzz", "--fuzz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.tar\"\r\n\r\nabc", 400 },
+        { "/v1/imports", "multipart/form-data; boundary=fuzz", "not multipart at all", 400 },
+    };
+
+    [Theory]
+    [MemberData(nameof(UnreadableBodies))]
+    public async Task AnUnreadableBody_Is4xxProblem_AndWritesNothing(string url, string? contentType, string body, int status)
+    {
+        var before = await DatabaseState.SnapshotAsync(api);
+        using var content = new StringContent(body);
+        content.Headers.Remove("Content-Type");
+        if (contentType is not null) content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+
+        await (await api.Admin.PostAsync(url, content)).ShouldBeProblemAsync((HttpStatusCode)status);
+
+        Assert.Equal(before, await DatabaseState.SnapshotAsync(api));
+    }
+
     [Theory]
     [MemberData(nameof(Cases))]
     public async Task Finding_Is4xxProblemNamingTheField_AndWritesNothing(string method, string url, string? contentType, string body, int status, string field)
