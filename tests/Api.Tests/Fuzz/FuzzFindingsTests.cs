@@ -39,6 +39,8 @@ public sealed class FuzzFindingsTests(ApiFixture api) : IClassFixture<ApiFixture
         { "/v1/imports", "multipart/form-data", "name=x", 400 },
         { "/v1/imports", "multipart/form-data; boundary=fuzz", "--fuzz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.tar\"\r\n\r\nabc", 400 },
         { "/v1/imports", "multipart/form-data; boundary=fuzz", "not multipart at all", 400 },
+        { "/v1/datasets?name=fuzz&format=text", "multipart/form-data; boundary=fuzz", "--fuzz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.txt\"\r\n\r\nabc", 400 },
+        { "/v1/datasets?name=fuzz&format=text", "multipart/form-data; boundary=fuzz", "not multipart at all", 400 },
     };
 
     [Theory]
