@@ -27,6 +27,10 @@ public sealed class FuzzFindingsTests(ApiFixture api) : IClassFixture<ApiFixture
         { "POST", "/v1/assemblies", "application/json", """{"name": "x", "base": "a\u0000b"}""", 400, "base" },
         { "POST", "/v1/completions", "application/json", """{"model": "a\u0000b", "prompt": [1]}""", 400, "model" },
         { "POST", "/v1/imports", "application/json", """{"name": "x", "path": "/tmp/a\u0000b"}""", 400, "path" },
+        // Jobs paged without the registry's checks: OFFSET -1 reached PostgreSQL (500), limit -1 came back as the page's limit.
+        { "GET", "/v1/jobs?offset=-1", null, "", 422, "offset" },
+        { "GET", "/v1/jobs?limit=-1", null, "", 422, "limit" },
+        { "GET", "/v1/jobs?limit=100000", null, "", 422, "limit" },
     };
 
     /// <summary>(url, content type, body, status): bodies the endpoint cannot read were a 500.</summary>
