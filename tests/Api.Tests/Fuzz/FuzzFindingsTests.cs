@@ -21,6 +21,8 @@ public sealed class FuzzFindingsTests(ApiFixture api) : IClassFixture<ApiFixture
         { "POST", "/v1/keys", "application/json", """{"name": 5, "scopes": ["read"]}""", 400, "name" },
         { "POST", "/v1/assemblies", "application/json", """{"name": "x", "base": "y", "add": [{"moduleVersionId": "nope"}]}""", 400, "add[0].moduleVersionId" },
         { "POST", $"/v1/module-versions/{NoId}/stage", "application/json", """{"stage": "draft", "reason": 5}""", 400, "reason" },
+        { "POST", "/v1/keys", "application/json", """{"name": "x", "scopes": [null]}""", 400, "scopes" },
+        { "POST", "/v1/keys", "application/json", """{"name": "x", "scopes": ["read", null]}""", 400, "scopes" },
         // A NUL character reached PostgreSQL, which cannot store or compare it: a 500.
         { "GET", "/v1/assemblies?name=%00", null, "", 400, "name" },
         { "GET", "/v1/audit?actor=a%00b", null, "", 400, "actor" },
