@@ -29,6 +29,10 @@ public sealed class FuzzFindingsTests(ApiFixture api) : IClassFixture<ApiFixture
         { "POST", "/v1/assemblies", "application/json", """{"name": "x", "base": "a\u0000b"}""", 400, "base" },
         { "POST", "/v1/completions", "application/json", """{"model": "a\u0000b", "prompt": [1]}""", 400, "model" },
         { "POST", "/v1/imports", "application/json", """{"name": "x", "path": "/tmp/a\u0000b"}""", 400, "path" },
+        // Job parameters are stored as jsonb and read with GetString: a lone surrogate threw, a NUL failed in PostgreSQL.
+        { "POST", "/v1/jobs", "application/json", """{"type": "\ud800x"}""", 400, "type" },
+        { "POST", "/v1/jobs", "application/json", """{"type": "import", "path": "/tmp/a\u0000b", "name": "x"}""", 400, "path" },
+        { "POST", "/v1/jobs", "application/json", """{"type": "import", "path": "/tmp", "name": "x", "notes": ["\udc00"]}""", 400, "notes[0]" },
         // Jobs paged without the registry's checks: OFFSET -1 reached PostgreSQL (500), limit -1 came back as the page's limit.
         { "GET", "/v1/jobs?offset=-1", null, "", 422, "offset" },
         { "GET", "/v1/jobs?limit=-1", null, "", 422, "limit" },
