@@ -69,12 +69,3 @@ public static class ImportsApi
     static Dictionary<string, string[]> Errors(params (string Field, string? Error)[] errors) =>
         errors.Where(e => e.Error is not null).ToDictionary(e => e.Field, e => new[] { e.Error! });
 }
-
-/// <summary>Section "Imports".</summary>
-public sealed class ImportOptions
-{
-    public const string SectionName = "Imports";
-
-    /// <summary>Server folders that imports may read from; empty allows any absolute path (imports are admin-only).</summary>
-    public string[] AllowedRoots { get; set; } = [];
-}

@@ -8,7 +8,9 @@ namespace ModuleService.Api.Tests.Support;
 /// The real app (Program.cs) on a test class's own database, with its own bootstrap admin key, blob cache and a
 /// fast Hangfire poll. Every log line goes to <see cref="Logs"/> (and nowhere else) so tests can inspect it.
 /// </summary>
-public sealed class ModuleServiceFactory(string connectionString, string bootstrapAdminKey, string cacheDirectory)
+/// <param name="settings">configuration on top of the test defaults (e.g. "Imports:AllowedRoots:0").</param>
+public sealed class ModuleServiceFactory(string connectionString, string bootstrapAdminKey, string cacheDirectory,
+    IReadOnlyDictionary<string, string>? settings = null)
     : WebApplicationFactory<Program>
 {
     public LogCapture Logs { get; } = new();
@@ -22,6 +24,7 @@ public sealed class ModuleServiceFactory(string connectionString, string bootstr
         builder.UseSetting("Hangfire:QueuePollInterval", "00:00:00.200");
         // Tests count rows and name their own assemblies; the shipped model is registered only where a test asks.
         builder.UseSetting("DefaultModel:Enabled", "false");
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) builder.UseSetting(key, value);
         builder.ConfigureLogging(logging =>
         {
             logging.ClearProviders();
