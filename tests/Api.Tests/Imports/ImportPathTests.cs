@@ -1,5 +1,4 @@
 using System.Net;
-using ModuleService.Api.Tests.Fuzz;
 using ModuleService.Api.Tests.Support;
 using ModuleService.Model.Checkpoints;
 using Xunit;

@@ -1,10 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using ModuleService.Api.Tests.Support;
 using ModuleService.Registry;
 using Npgsql;
 
-namespace ModuleService.Api.Tests.Fuzz;
+namespace ModuleService.Api.Tests.Support;
 
 /// <summary>
 /// Row counts of every table of the app (the registry's via <see cref="ApiFixture.CountRowsAsync"/>, plus datasets,
