@@ -1,5 +1,4 @@
 using System.Formats.Tar;
-using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -102,7 +101,7 @@ public sealed class ImportUploadSafetyTests(SmallTarLimitsFixture api) : IClassF
                 for (var i = 0; i <= SmallTarLimitsFixture.MaxEntries; i++) Entry(w, $"ckpt/file{i}", []);
             }),
             "truncated entry" => Tar(w => { Entry(w, "ckpt/config.json", config); Entry(w, "ckpt/model.safetensors", weights); })[..(4096 + weights.Length / 2)],
-            "gzip instead of tar" => Gzip(Checkpoints.Tar(folder.Path)),
+            "gzip instead of tar" => GzipBytes.Of(Checkpoints.Tar(folder.Path)),
             "device entry" => Tar(w => w.WriteEntry(new PaxTarEntry(TarEntryType.CharacterDevice, "ckpt/null") { DeviceMajor = 1, DeviceMinor = 3 })),
             _ => throw new ArgumentException(kind),
         };
@@ -143,12 +142,5 @@ public sealed class ImportUploadSafetyTests(SmallTarLimitsFixture api) : IClassF
         Put(148, "        ");
         Put(148, Convert.ToString(header.Sum(b => b), 8).PadLeft(6, '0') + "\0 ");
         return [.. header, .. new byte[1024]];
-    }
-
-    static byte[] Gzip(byte[] data)
-    {
-        using var stream = new MemoryStream();
-        using (var gzip = new GZipStream(stream, CompressionLevel.Fastest, leaveOpen: true)) gzip.Write(data);
-        return stream.ToArray();
     }
 }
