@@ -38,6 +38,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseRequestGuards();
 app.UseModuleServiceOpenApi();
 app.MapHealth();
 app.MapImports();

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using ModuleService.Registry.Imports;
 
 namespace ModuleService.Jobs;
@@ -10,6 +12,8 @@ public sealed class ImportJob(CheckpointImporter importer) : IJobHandler
     {
         if (!parameters.TryGetProperty("path", out var path) || path.ValueKind != JsonValueKind.String || !Path.IsPathFullyQualified(path.GetString()!))
             throw new JobParameterException("path", "an absolute server path of a checkpoint folder is required");
+        if (services.GetRequiredService<IOptions<ImportOptions>>().Value.PathProblem(path.GetString()!) is { } problem)
+            throw new JobParameterException("path", problem);
         if (!parameters.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(name.GetString()))
             throw new JobParameterException("name", "the assembly name is required");
         return Task.CompletedTask;

@@ -38,6 +38,35 @@ public static class JobParameters
             throw new JobParameterException(name, $"must be a number in [{min}, {max}]");
     }
 
+    /// <summary>
+    /// Refuses text that .NET cannot read (a lone UTF-16 surrogate escape) or PostgreSQL's jsonb cannot store (a NUL),
+    /// in names and values anywhere in the parameters, before either fails as a 500.
+    /// </summary>
+    public static void RequireStorableText(JsonElement element, string path = "")
+    {
+        static string? Problem(Func<string> read)
+        {
+            try { return read().Contains('\0') ? "NUL characters (\\u0000) are not accepted" : null; }
+            catch (InvalidOperationException) { return "holds a lone UTF-16 surrogate escape"; }
+        }
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.String when Problem(element.GetString!) is { } problem:
+                throw new JobParameterException(path.Length == 0 ? "body" : path, problem);
+            case JsonValueKind.Array:
+                var index = 0;
+                foreach (var item in element.EnumerateArray()) RequireStorableText(item, $"{path}[{index++}]");
+                break;
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    if (Problem(() => property.Name) is { } problem) throw new JobParameterException(path.Length == 0 ? "body" : path, $"a property name {problem}");
+                    RequireStorableText(property.Value, path.Length == 0 ? property.Name : $"{path}.{property.Name}");
+                }
+                break;
+        }
+    }
+
     /// <summary>The hyperparameters of <see cref="TrainingParameters"/>.</summary>
     public static void CheckTraining(JsonElement p)
     {

@@ -47,11 +47,12 @@ public sealed class JobService(RegistryDbContext db, JobCatalog catalog, IBackgr
 
     public async Task<Page<JobView>> ListAsync(string? type, JobStatus? status, PageRequest page, CancellationToken ct)
     {
+        page.Validate();
         var query = db.Set<JobRun>().AsNoTracking().AsQueryable();
         if (type is not null) query = query.Where(j => j.Type == type);
         if (status is not null) query = query.Where(j => j.Status == status);
         var total = await query.CountAsync(ct);
-        var rows = await query.OrderByDescending(j => j.CreatedAt).Skip(page.Offset).Take(Math.Clamp(page.Limit, 1, PageRequest.MaxLimit)).ToListAsync(ct);
+        var rows = await query.OrderByDescending(j => j.CreatedAt).Skip(page.Offset).Take(page.Limit).ToListAsync(ct);
         return new Page<JobView>(rows.Select(j => View(j, [])).ToList(), total, page.Offset, page.Limit);
     }
 

@@ -7,7 +7,8 @@ public sealed record PageRequest(int Offset = 0, int Limit = 50)
 {
     public const int MaxLimit = 500;
 
-    internal void Validate()
+    /// <exception cref="InvalidModuleOperationException">Target names offset or limit.</exception>
+    public void Validate()
     {
         if (Offset < 0) throw new InvalidModuleOperationException("offset", $"must not be negative, got {Offset}");
         if (Limit is < 1 or > MaxLimit) throw new InvalidModuleOperationException("limit", $"must be in 1..{MaxLimit}, got {Limit}");

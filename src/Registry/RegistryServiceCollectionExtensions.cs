@@ -29,6 +29,7 @@ public static class RegistryServiceCollectionExtensions
     {
         services.AddOptions<RegistryOptions>().BindConfiguration(RegistryOptions.SectionName)
             .ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ImportOptions>().BindConfiguration(ImportOptions.SectionName);
         services.TryAddSingleton(TimeProvider.System);
         services.AddDbContext<RegistryDbContext>((sp, options) =>
         {

@@ -76,6 +76,11 @@ public static class DatasetsApi
         {
             return TooLarge(e.Limit);
         }
+        catch (Exception e) when (multipart && e is IOException or InvalidDataException)
+        {
+            // MultipartReader's words for a body that ends before its closing boundary or has no parts at all.
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["file"] = [$"the multipart body is malformed or truncated: {e.Message}"] });
+        }
     }
 
     static async Task<Ok<Page<DatasetView>>> ListAsync(DatasetStore datasets, string? name, string? format, string? stage,

@@ -3,7 +3,6 @@ using System.Text.Json.Serialization;
 using Hangfire;
 using Hangfire.PostgreSql;
 using Microsoft.Extensions.Options;
-using ModuleService.Api.Imports;
 using ModuleService.Api.Infrastructure;
 using ModuleService.Jobs;
 using ModuleService.Registry;
@@ -25,7 +24,6 @@ public static class HostingExtensions
     {
         services.AddOptions<ModuleServiceOptions>().BindConfiguration(ModuleServiceOptions.SectionName)
             .ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<ImportOptions>().BindConfiguration(ImportOptions.SectionName);
         // Checkpoint uploads are large; the registry's own limits (Registry:MaxTarBytes) apply.
         services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = null);
         services.Configure<Microsoft.AspNetCore.Http.Features.FormOptions>(o => o.MultipartBodyLengthLimit = long.MaxValue);
@@ -38,6 +36,7 @@ public static class HostingExtensions
         services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+            o.SerializerOptions.Converters.Add(new NulFreeStringConverter());
             o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip;
         });
         // Binding failures (a malformed query value, an unreadable or missing body) become BadHttpRequestExceptions

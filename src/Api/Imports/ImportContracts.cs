@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ModuleService.Registry.Imports;
 
 namespace ModuleService.Api.Imports;
 
@@ -9,13 +10,16 @@ public sealed record ImportRequest(string? Path, string? Name)
 {
     public static async Task<ImportRequest> ReadAsync(HttpRequest request, CancellationToken ct)
     {
+        if (!request.HasJsonContentType())
+            throw new BadHttpRequestException("send application/json {path, name}, multipart/form-data (name, file) or " +
+                                              "application/x-tar with ?name=", StatusCodes.Status415UnsupportedMediaType);
         try
         {
             return await request.ReadFromJsonAsync<ImportRequest>(ct) ?? new ImportRequest(null, null);
         }
         catch (JsonException e)
         {
-            throw new BadHttpRequestException($"malformed JSON body: {e.Message}");
+            throw new BadHttpRequestException($"malformed JSON body: {e.Message}", e);
         }
     }
 
@@ -25,16 +29,8 @@ public sealed record ImportRequest(string? Path, string? Name)
         if (string.IsNullOrWhiteSpace(Name)) errors["name"] = ["required"];
         else if (!AssemblyNames.IsValid(Name)) errors["name"] = [AssemblyNames.Rule];
         if (string.IsNullOrWhiteSpace(Path)) errors["path"] = ["required"];
-        else if (!System.IO.Path.IsPathFullyQualified(Path)) errors["path"] = ["must be an absolute server path"];
-        else if (options.AllowedRoots.Length > 0 && !options.AllowedRoots.Any(root => IsUnder(Path, root)))
-            errors["path"] = ["is outside the configured import roots"];
+        else if (options.PathProblem(Path) is { } problem) errors["path"] = [problem];
         return errors;
-    }
-
-    static bool IsUnder(string path, string root)
-    {
-        var full = System.IO.Path.GetFullPath(path).TrimEnd('/') + "/";
-        return full.StartsWith(System.IO.Path.GetFullPath(root).TrimEnd('/') + "/", StringComparison.Ordinal);
     }
 }
 

@@ -39,7 +39,12 @@ public static class ImportsApi
         }
         else if (request.HasFormContentType)
         {
-            var form = await request.ReadFormAsync(ct);
+            IFormCollection form;
+            try { form = await request.ReadFormAsync(ct); }
+            catch (Exception e) when (e is InvalidDataException or IOException)
+            {
+                throw new BadHttpRequestException($"unreadable multipart body: {e.Message}", e);
+            }
             var name = form["name"].ToString();
             var file = form.Files.GetFile("file") ?? form.Files.FirstOrDefault();
             var nameError = string.IsNullOrWhiteSpace(name) ? "required" : AssemblyNames.IsValid(name) ? null : AssemblyNames.Rule;
@@ -63,13 +68,4 @@ public static class ImportsApi
 
     static Dictionary<string, string[]> Errors(params (string Field, string? Error)[] errors) =>
         errors.Where(e => e.Error is not null).ToDictionary(e => e.Field, e => new[] { e.Error! });
-}
-
-/// <summary>Section "Imports".</summary>
-public sealed class ImportOptions
-{
-    public const string SectionName = "Imports";
-
-    /// <summary>Server folders that imports may read from; empty allows any absolute path (imports are admin-only).</summary>
-    public string[] AllowedRoots { get; set; } = [];
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
+using ModuleService.Api.Infrastructure;
 using ModuleService.Api.RateLimiting;
 using ModuleService.Registry.Keys;
 
@@ -64,6 +65,7 @@ public static class RequestBody
     {
         AllowTrailingCommas = true,
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict,
+        Converters = { new NulFreeStringConverter() },
     };
 
     public static async Task<T> ReadAsync<T>(HttpContext context) where T : class

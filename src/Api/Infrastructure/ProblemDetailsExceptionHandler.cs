@@ -26,6 +26,8 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
             ModuleFormerConfigException e => (StatusCodes.Status422UnprocessableEntity, "Invalid config", e.Field),
             ModuleSurgeryException e => (StatusCodes.Status422UnprocessableEntity, "Invalid module operation", e.Part),
             QueryParameterException e => (StatusCodes.Status400BadRequest, "Bad request", e.Parameter),
+            BadHttpRequestException { InnerException: System.Text.Json.JsonException json } e => (e.StatusCode, "Bad request", JsonField(json)),
+            BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } e => (e.StatusCode, "Unsupported media type", null),
             BadHttpRequestException e => (e.StatusCode, "Bad request", null),
             RequestFieldException e => (StatusCodes.Status400BadRequest, "Invalid request", e.Field),
             ModuleService.Jobs.JobParameterException e => (StatusCodes.Status400BadRequest, "Invalid job parameters", e.Field),
@@ -40,16 +42,27 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
         context.Response.StatusCode = status;
         if (exception is QueueFullException full)
             context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(full.RetryAfter.TotalSeconds)).ToString();
+        var message = exception switch
+        {
+            CompletionValidationException c => c.Detail,
+            // The framework's "Failed to read parameter ... as JSON" names the handler's parameter; the reader's says what and where.
+            BadHttpRequestException { InnerException: System.Text.Json.JsonException json } => $"malformed or wrongly typed JSON: {json.Message}",
+            _ => exception.Message,
+        };
         var details = new ProblemDetails
         {
             Status = status,
             Title = title,
-            Detail = status >= 500 ? "The server failed to handle the request; see its log." : exception.Message,
+            Detail = status >= 500 ? "The server failed to handle the request; see its log." : message,
         };
         if (target is not null) details.Extensions["target"] = target;
         // Field errors use the ValidationProblem shape too, so clients find the field under "errors".
         if (status == StatusCodes.Status400BadRequest && target is not null)
-            details.Extensions["errors"] = new Dictionary<string, string[]> { [target] = [exception is CompletionValidationException c ? c.Detail : exception.Message] };
+            details.Extensions["errors"] = new Dictionary<string, string[]> { [target] = [message] };
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = details, Exception = exception });
     }
+
+    /// <summary><c>$.add[0].layer</c> → <c>add[0].layer</c>; the document itself is "body".</summary>
+    static string JsonField(System.Text.Json.JsonException json) =>
+        string.IsNullOrEmpty(json.Path) || json.Path == "$" ? "body" : json.Path.TrimStart('$', '.');
 }

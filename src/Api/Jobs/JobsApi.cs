@@ -40,6 +40,7 @@ public static class JobsApi
     static async Task<Results<Accepted<JobView>, ValidationProblem, ForbidHttpResult>> SubmitAsync(HttpContext context, JobService jobs, JobCatalog catalog)
     {
         var body = (await RequestBody.ReadAsync<JsonDocument>(context)).RootElement;
+        JobParameters.RequireStorableText(body);
         if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty("type", out var typeValue) || typeValue.ValueKind != JsonValueKind.String)
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["type"] = [$"required; one of {string.Join(", ", catalog.Types.Select(t => t.Name).Order())}"] });
         var type = catalog.Get(typeValue.GetString()!);

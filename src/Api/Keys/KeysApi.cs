@@ -29,7 +29,8 @@ public static class KeysApi
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 100) errors["name"] = ["required, at most 100 characters"];
         if (request.Scopes is not { Count: > 0 }) errors["scopes"] = [$"at least one of {string.Join(", ", ApiScopes.All)}"];
-        else if (request.Scopes.FirstOrDefault(s => !ApiScopes.All.Contains(s)) is string unknown)
+        // A null entry ("scopes": [null]) is as unknown as a misspelt one.
+        else if (request.Scopes.Select(s => s ?? "null").FirstOrDefault(s => !ApiScopes.All.Contains(s)) is string unknown)
             errors["scopes"] = [$"unknown scope '{unknown}'; known: {string.Join(", ", ApiScopes.All)}"];
         request.RateLimits?.Validate(errors, "rateLimits.");
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);

@@ -17,12 +17,17 @@ namespace ModuleService.Registry.Imports;
 /// a checkpoint that fails anywhere leaves no rows and no blobs.
 /// </summary>
 public sealed class CheckpointImporter(RegistryDbContext db, FamilyRegistrar families, ModuleVersionWriter versions,
-    AssemblyWriter assemblies, IOptions<RegistryOptions> options)
+    AssemblyWriter assemblies, IOptions<RegistryOptions> options, IOptions<ImportOptions> imports)
 {
     /// <summary>Imports a server-side checkpoint folder.</summary>
-    /// <exception cref="InvalidModuleOperationException">Target names the file or tensor at fault.</exception>
-    public Task<ImportResult> ImportFolderAsync(string path, string assemblyName, string actor, CancellationToken ct) =>
-        ImportAsync(Path.GetFullPath(path), assemblyName, actor, Provenance.Import(Path.GetFullPath(path), assemblyName), ct);
+    /// <exception cref="InvalidModuleOperationException">Target names the file or tensor at fault, or "path" when the
+    /// folder is outside the configured import roots.</exception>
+    public Task<ImportResult> ImportFolderAsync(string path, string assemblyName, string actor, CancellationToken ct)
+    {
+        // Checked here as well as at submission: an import job runs later, and links can change in between.
+        if (imports.Value.PathProblem(path) is { } problem) throw new InvalidModuleOperationException("path", problem);
+        return ImportAsync(Path.GetFullPath(path), assemblyName, actor, Provenance.Import(Path.GetFullPath(path), assemblyName), ct);
+    }
 
     /// <summary>Imports an uploaded .tar of a checkpoint folder (unpacked safely into a temporary folder first).</summary>
     public async Task<ImportResult> ImportTarAsync(Stream tar, string assemblyName, string actor, CancellationToken ct)

@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -41,7 +40,7 @@ public sealed class DatasetsApiTests(DatasetsApiFixture api) : IClassFixture<Dat
         Assert.Equal($"\"{created.Sha256}\"", download.Headers.ETag?.Tag);
 
         // The same bytes again (gzipped, as multipart this time) are the same dataset: 200, not 201.
-        var again = await trainer.PostAsync($"/v1/datasets?name={Unique("again")}&format=text", Multipart(Gzip(Encoding.UTF8.GetBytes(text)), "corpus.txt.gz"));
+        var again = await trainer.PostAsync($"/v1/datasets?name={Unique("again")}&format=text", Multipart(GzipBytes.Of(Encoding.UTF8.GetBytes(text)), "corpus.txt.gz"));
         Assert.Equal(created.Id, (await again.ShouldBeAsync<DatasetView>(HttpStatusCode.OK)).Id);
     }
 
@@ -50,7 +49,7 @@ public sealed class DatasetsApiTests(DatasetsApiFixture api) : IClassFixture<Dat
     {
         var trainer = await api.ClientWithScopesAsync("train");
         var jsonl = Encoding.UTF8.GetBytes($"{{\"text\": \"{Guid.NewGuid()}\"}}\n{{\"text\": \"b\"}}\n");
-        var content = new ByteArrayContent(Gzip(jsonl));
+        var content = new ByteArrayContent(GzipBytes.Of(jsonl));
         content.Headers.ContentType = new MediaTypeHeaderValue("application/jsonl");
         content.Headers.ContentEncoding.Add("gzip");
 
@@ -155,12 +154,5 @@ public sealed class DatasetsApiTests(DatasetsApiFixture api) : IClassFixture<Dat
         var content = new ByteArrayContent(file);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
         return new MultipartFormDataContent { { new StringContent("ignored"), "comment" }, { content, "file", fileName } };
-    }
-
-    static byte[] Gzip(byte[] content)
-    {
-        using var output = new MemoryStream();
-        using (var gzip = new GZipStream(output, CompressionLevel.Fastest)) gzip.Write(content);
-        return output.ToArray();
     }
 }

@@ -16,7 +16,7 @@ namespace ModuleService.Api.Tests.Support;
 /// Per test class: a database of its own and one running app on it (<see cref="ModuleServiceFactory"/>), an
 /// admin client on the bootstrap key, and helpers that go through the HTTP API like any client would.
 /// </summary>
-public sealed class ApiFixture(PostgresFixture postgres) : IAsyncLifetime
+public class ApiFixture(PostgresFixture postgres) : IAsyncLifetime
 {
     readonly TempDir cache = new("modsvc-apitest-cache-");
     readonly ConcurrentQueue<string> secrets = new();
@@ -33,15 +33,20 @@ public sealed class ApiFixture(PostgresFixture postgres) : IAsyncLifetime
     /// <summary>Every secret this class's app has seen: the bootstrap key and all keys created through the API.</summary>
     public IReadOnlyList<string> Secrets => [BootstrapKey, .. secrets];
 
-    public async Task InitializeAsync()
+    /// <summary>Configuration on top of the test defaults, for fixtures that need the app set up differently.</summary>
+    protected virtual IReadOnlyDictionary<string, string?> FixtureSettings => new Dictionary<string, string?>();
+
+    public virtual async Task InitializeAsync()
     {
         ConnectionString = await postgres.CreateDatabaseAsync("api");
-        Factory = new ModuleServiceFactory(ConnectionString, BootstrapKey, cache.Path, Settings);
+        var settings = new Dictionary<string, string?>(FixtureSettings);
+        foreach (var (key, value) in Settings) settings[key] = value;
+        Factory = new ModuleServiceFactory(ConnectionString, BootstrapKey, cache.Path, settings);
         Admin = Client(BootstrapKey);   // starts the host: migrations, Hangfire schema, Hangfire server
         (await Admin.GetAsync("/readyz")).EnsureSuccessStatusCode();
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         Admin?.Dispose();
         if (Factory is not null) await Factory.DisposeAsync();
