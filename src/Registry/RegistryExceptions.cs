@@ -24,9 +24,14 @@ public sealed class InvalidModuleOperationException(string target, string messag
     public string Target { get; } = target;
 }
 
-/// <summary>Stored bytes do not hash to their key: storage corruption, never a client error (→ 500).</summary>
-public sealed class BlobIntegrityException(string sha256, string message)
-    : RegistryException($"blob {sha256}: {message}")
+/// <summary>
+/// Stored bytes do not hash to their key: storage corruption, never a client error (→ 503, naming what the blob
+/// holds so an operator knows what to restore). Nothing is ever served from such a blob.
+/// </summary>
+/// <param name="owner">what the blob holds, when the reader knows (e.g. "module version … (layer0.mlp.expert3 v1)").</param>
+public sealed class BlobIntegrityException(string sha256, string message, string? owner = null)
+    : RegistryException($"{(owner is null ? "" : owner + ": ")}stored blob {sha256} failed verification: {message}")
 {
     public string Sha256 { get; } = sha256;
+    public string? Owner { get; } = owner;
 }

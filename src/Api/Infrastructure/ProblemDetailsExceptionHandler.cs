@@ -33,6 +33,8 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
             ModuleService.Jobs.JobParameterException e => (StatusCodes.Status400BadRequest, "Invalid job parameters", e.Field),
             CompletionValidationException e => (StatusCodes.Status400BadRequest, "Invalid request", e.Field),
             QueueFullException => (StatusCodes.Status429TooManyRequests, "Too many requests", null),
+            // Not the client's fault and not a bug to hide: the named stored data needs restoring before it can be served.
+            BlobIntegrityException e => (StatusCodes.Status503ServiceUnavailable, "Stored data failed verification", e.Owner ?? e.Sha256),
             OperationCanceledException when context.RequestAborted.IsCancellationRequested => (499, "Client closed request", null),
             _ => (StatusCodes.Status500InternalServerError, "Internal error", null),
         };
@@ -53,7 +55,7 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
         {
             Status = status,
             Title = title,
-            Detail = status >= 500 ? "The server failed to handle the request; see its log." : message,
+            Detail = status >= 500 && exception is not BlobIntegrityException ? "The server failed to handle the request; see its log." : message,
         };
         if (target is not null) details.Extensions["target"] = target;
         // Field errors use the ValidationProblem shape too, so clients find the field under "errors".

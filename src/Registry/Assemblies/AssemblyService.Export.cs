@@ -39,6 +39,10 @@ public sealed partial class AssemblyService
             var (config, stateDict) = await BuildAsync(row, ct);
             try { CheckpointWriter.Save(folder.FullName, config, stateDict); }
             finally { foreach (var tensor in stateDict.Values) tensor.Dispose(); }
+            // Every blob is verified before the first byte goes out: a damaged one must fail the request, not cut the tar.
+            var tokenizerPaths = new List<(string Name, string Path)>();
+            foreach (var (name, sha) in tokenizerFiles)
+                tokenizerPaths.Add((name, await blobs.GetVerifiedFileAsync(sha, $"tokenizer file {name}", ct)));
 
             var time = DateTimeOffset.FromUnixTimeSeconds(row.Assembly.CreatedAt.ToUnixTimeSeconds());
             await using var tar = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true);
@@ -47,10 +51,10 @@ public sealed partial class AssemblyService
                 await using var file = File.OpenRead(Path.Combine(folder.FullName, name));
                 await WriteEntryAsync(tar, name, file, time, ct);
             }
-            foreach (var (name, sha) in tokenizerFiles)
+            foreach (var (name, path) in tokenizerPaths)
             {
-                await using var blob = await blobs.OpenReadAsync(sha, ct);
-                await WriteEntryAsync(tar, name, blob, time, ct);
+                await using var file = File.OpenRead(path);
+                await WriteEntryAsync(tar, name, file, time, ct);
             }
         }
         finally
@@ -76,7 +80,8 @@ public sealed partial class AssemblyService
         {
             foreach (var slot in manifest.Slots())
             {
-                var path = await blobs.GetVerifiedFileAsync(slot.Entry.Sha256, ct);
+                var path = await blobs.GetVerifiedFileAsync(slot.Entry.Sha256,
+                    $"module version {slot.Entry.VersionId} ({slot.Entry.Module} v{slot.Entry.Version})", ct);
                 parts.Add(new ModulePart(slot.Kind, slot.Layer, slot.Position, $"{slot.Entry.Module}@v{slot.Entry.Version}",
                     SafetensorsReader.Load(path)));
             }

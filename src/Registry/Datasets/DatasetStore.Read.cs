@@ -43,7 +43,7 @@ public sealed partial class DatasetStore
     {
         var sha = await db.Datasets.Where(d => d.Id == id).Select(d => d.Sha256).SingleOrDefaultAsync(ct)
             ?? throw new NotFoundException("dataset", id.ToString());
-        return await blobs.OpenReadAsync(sha, ct);
+        return await blobs.OpenReadAsync(sha, $"dataset {id}", ct);
     }
 
     /// <summary>

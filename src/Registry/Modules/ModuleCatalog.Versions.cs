@@ -59,7 +59,7 @@ public sealed partial class ModuleCatalog
     {
         var sha = await db.ModuleVersions.Where(v => v.Id == versionId).Select(v => v.Sha256).SingleOrDefaultAsync(ct)
             ?? throw new NotFoundException("module version", versionId.ToString());
-        return await blobs.OpenReadAsync(sha, ct);
+        return await blobs.OpenReadAsync(sha, $"module version {versionId}", ct);
     }
 
     public Task<StageChange> SetStageAsync(Guid versionId, Stage stage, string actor, string? reason, CancellationToken ct) =>

@@ -98,11 +98,15 @@ public sealed class BlobStore(RegistryDbContext db, IOptions<RegistryOptions> op
     /// <summary>Opens the verified content of a blob (from the node cache, refetched from the database if needed).</summary>
     /// <exception cref="NotFoundException">No such blob.</exception>
     /// <exception cref="BlobIntegrityException">The database copy does not hash to <paramref name="sha256"/>.</exception>
-    public async Task<Stream> OpenReadAsync(string sha256, CancellationToken ct) =>
-        new FileStream(await GetVerifiedFileAsync(sha256, ct), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16, useAsync: true);
+    public Task<Stream> OpenReadAsync(string sha256, CancellationToken ct) => OpenReadAsync(sha256, null, ct);
+
+    /// <param name="owner">what the blob holds, for the <see cref="BlobIntegrityException"/> if it is damaged.</param>
+    public async Task<Stream> OpenReadAsync(string sha256, string? owner, CancellationToken ct) =>
+        new FileStream(await GetVerifiedFileAsync(sha256, owner, ct), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16, useAsync: true);
 
     /// <summary>Path of the cache file for a blob after checking its hash; for readers that need a file (safetensors).</summary>
-    public async Task<string> GetVerifiedFileAsync(string sha256, CancellationToken ct)
+    /// <param name="owner">what the blob holds, for the <see cref="BlobIntegrityException"/> if it is damaged.</param>
+    public async Task<string> GetVerifiedFileAsync(string sha256, string? owner, CancellationToken ct)
     {
         if (!Sha256Hex.IsValid(sha256)) throw new NotFoundException("blob", sha256);
         var path = CachePath(sha256);
@@ -112,14 +116,14 @@ public sealed class BlobStore(RegistryDbContext db, IOptions<RegistryOptions> op
             logger.LogWarning("Blob cache file {Path} does not match its sha256; refetching from the database", path);
             File.Delete(path);
         }
-        await FetchAsync(sha256, path, ct);
+        await FetchAsync(sha256, path, owner, ct);
         return path;
     }
 
     internal string CachePath(string sha256) =>
         Path.Combine(settings.ResolvedCacheDirectory, sha256[..2], sha256);
 
-    async Task FetchAsync(string sha, string path, CancellationToken ct)
+    async Task FetchAsync(string sha, string path, string? owner, CancellationToken ct)
     {
         var blob = await db.Blobs.AsNoTracking().SingleOrDefaultAsync(b => b.Sha256 == sha, ct)
             ?? throw new NotFoundException("blob", sha);
@@ -136,7 +140,7 @@ public sealed class BlobStore(RegistryDbContext db, IOptions<RegistryOptions> op
                 {
                     var data = await db.BlobChunks.Where(c => c.BlobSha256 == sha && c.Index == index)
                         .Select(c => c.Data).SingleOrDefaultAsync(ct)
-                        ?? throw new BlobIntegrityException(sha, $"chunk {index} of {blob.ChunkCount} is missing");
+                        ?? throw new BlobIntegrityException(sha, $"chunk {index} of {blob.ChunkCount} is missing", owner);
                     hash.AppendData(data);
                     total += data.Length;
                     await file.WriteAsync(data, ct);
@@ -145,7 +149,7 @@ public sealed class BlobStore(RegistryDbContext db, IOptions<RegistryOptions> op
             }
             var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
             if (total != blob.Size || actual != sha)
-                throw new BlobIntegrityException(sha, $"database content ({total} bytes, sha256 {actual}) does not match the blob ({blob.Size} bytes)");
+                throw new BlobIntegrityException(sha, $"database content ({total} bytes, sha256 {actual}) does not match the blob ({blob.Size} bytes)", owner);
             File.Move(temp, path, overwrite: true);
         }
         finally

@@ -30,6 +30,8 @@ public class ApiFixture(PostgresFixture postgres) : IAsyncLifetime
     /// <summary>Authenticated with the bootstrap admin key.</summary>
     public HttpClient Admin { get; private set; } = null!;
     public LogCapture Logs => Factory.Logs;
+    /// <summary>The app's node-local blob cache (Registry:CacheDirectory).</summary>
+    public string CacheDirectory => cache.Path;
     /// <summary>Every secret this class's app has seen: the bootstrap key and all keys created through the API.</summary>
     public IReadOnlyList<string> Secrets => [BootstrapKey, .. secrets];
 
