@@ -9,6 +9,13 @@ namespace ModuleService.Model.Architecture;
 /// </summary>
 public static class StickBreaking
 {
+    /// <summary>
+    /// Query rows per chunk in <see cref="Attend"/>. A chunk only multiplies against the keys its last row can see,
+    /// so a prefill of T tokens computes (n + 1)/(2n) of the T×C logits (n = T / chunk) instead of all of them,
+    /// and the (B, k, H, rows, C) temporaries stay small for long prompts.
+    /// </summary>
+    public const int QueryChunk = 64;
+
     /// <param name="q">(B, T, k, H, d) queries of the T new tokens, one per selected expert slot.</param>
     /// <param name="k">(B, C, H, d) keys of all C = cached + new tokens.</param>
     /// <param name="v">(B, C, H, d) values.</param>
@@ -19,6 +26,22 @@ public static class StickBreaking
         long time = q.shape[1], context = k.shape[1];
         if (time > context)
             throw new ArgumentException($"queries ({time}) outnumber keys ({context})");
+        if (time <= QueryChunk) return AttendLast(q, k, v, attentionMask);
+        var chunks = new List<Tensor>();
+        for (long start = 0; start < time; start += QueryChunk)
+        {
+            long rows = Math.Min(QueryChunk, time - start);
+            long visible = context - time + start + rows;                           // keys of the chunk's last row
+            chunks.Add(AttendLast(q.narrow(1, start, rows), k.narrow(1, 0, visible), v.narrow(1, 0, visible),
+                attentionMask?.narrow(1, 0, visible)));
+        }
+        return cat(chunks, 1);
+    }
+
+    /// <summary>The T queries are the last T of the C positions: query i sits at C − T + i.</summary>
+    private static Tensor AttendLast(Tensor q, Tensor k, Tensor v, Tensor? attentionMask)
+    {
+        long time = q.shape[1], context = k.shape[1];
         var logits = einsum("bikhd,bjhd->bkhij", q, k) / Math.Sqrt(q.shape[4]);   // (B, k, H, T, C)
         if (attentionMask is not null)
         {
@@ -26,10 +49,15 @@ public static class StickBreaking
             var padding = (1 - attentionMask.to(logits.dtype)) * finfo(logits.dtype).min; // (B, C)
             logits = logits + padding.view(padding.shape[0], 1, 1, 1, context);
         }
-        // New token i sits at absolute position C − T + i and sees keys j ≤ C − T + i.
-        var future = ones(time, context, dtype: ScalarType.Bool, device: q.device).tril(context - time).logical_not(); // (T, C)
-        var z = nn.functional.sigmoid(logits).masked_fill(future, 0);
-        var logBeta = nn.functional.logsigmoid(-logits).masked_fill(future, 0);
+        var z = nn.functional.sigmoid(logits);
+        var logBeta = nn.functional.logsigmoid(-logits);
+        if (time > 1)
+        {
+            // Query i sees keys j ≤ C − T + i; a single query (a decode step) sees every key.
+            var future = ones(time, context, dtype: ScalarType.Bool, device: q.device).tril(context - time).logical_not(); // (T, C)
+            z = z.masked_fill(future, 0);
+            logBeta = logBeta.masked_fill(future, 0);
+        }
         var att = z * SuffixSumExclusive(logBeta).exp();                           // (B, k, H, T, C)
         return einsum("bkhij,bjhd->bikhd", att, v);                               // (B, T, k, H, d)
     }
