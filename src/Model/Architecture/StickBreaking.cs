@@ -38,16 +38,23 @@ public static class StickBreaking
         return cat(chunks, 1);
     }
 
-    /// <summary>The T queries are the last T of the C positions: query i sits at C − T + i.</summary>
+    /// <summary>
+    /// The T queries are the last T of the C positions: query i sits at C − T + i. Works in (B, H, k, T, C) so both
+    /// products are plain batched matmuls over (B, H) (einsum's equation handling costs more than a decode step's
+    /// arithmetic).
+    /// </summary>
     private static Tensor AttendLast(Tensor q, Tensor k, Tensor v, Tensor? attentionMask)
     {
-        long time = q.shape[1], context = k.shape[1];
-        var logits = einsum("bikhd,bjhd->bkhij", q, k) / Math.Sqrt(q.shape[4]);   // (B, k, H, T, C)
+        var (batch, time, slots, heads, size) = (q.shape[0], q.shape[1], q.shape[2], q.shape[3], q.shape[4]);
+        long context = k.shape[1];
+        var queries = q.permute(0, 3, 2, 1, 4).reshape(batch, heads, slots * time, size);         // (B, H, k·T, d)
+        var logits = (queries.matmul(k.permute(0, 2, 3, 1)) / Math.Sqrt(size))
+            .view(batch, heads, slots, time, context);                                         // (B, H, k, T, C)
         if (attentionMask is not null)
         {
             // A padded key gets logit ≈ −3.4e38: σ = 0 (no weight) and log σ(−l) = 0 (consumes no stick).
             var padding = (1 - attentionMask.to(logits.dtype)) * finfo(logits.dtype).min; // (B, C)
-            logits = logits + padding.view(padding.shape[0], 1, 1, 1, context);
+            logits = logits + padding.view(batch, 1, 1, 1, context);
         }
         var z = nn.functional.sigmoid(logits);
         var logBeta = nn.functional.logsigmoid(-logits);
@@ -58,8 +65,9 @@ public static class StickBreaking
             z = z.masked_fill(future, 0);
             logBeta = logBeta.masked_fill(future, 0);
         }
-        var att = z * SuffixSumExclusive(logBeta).exp();                           // (B, k, H, T, C)
-        return einsum("bkhij,bjhd->bikhd", att, v);                               // (B, T, k, H, d)
+        var att = z * SuffixSumExclusive(logBeta).exp();                                       // (B, H, k, T, C)
+        var y = att.view(batch, heads, slots * time, context).matmul(v.permute(0, 2, 1, 3));   // (B, H, k·T, d)
+        return y.view(batch, heads, slots, time, size).permute(0, 3, 2, 1, 4);                 // (B, T, k, H, d)
     }
 
     /// <summary>
