@@ -9,43 +9,69 @@ public static class BenchCommand
     public const string Name = "bench";
 
     public const string Usage = """
-        Usage: modsvc bench --config CONFIG.json [--dtype fp32|bf16] [--json] [--threads N] [--dense-baselines]
-                            [--runs N] [--layers N] [--seed S]
+        Usage: modsvc bench --config CONFIG.json [--dtype fp32|bf16|fp32,bf16] [--dense-baselines] [--limits] [--train]
+                            [--matmul-size N]
+                            [--json] [--output FILE] [--threads N] [--runs N] [--layers N] [--seed S]
 
-        Builds the config with random weights (InitializeWeights(seed)) and measures, in inference mode:
-          prefill   one forward over 8×256 random tokens, no cache              → forward_tokens_per_s
+        Builds the config with random weights (InitializeWeights(seed)) and measures, per variant and dtype:
+          prefill   one forward over 8×256 random tokens, no cache, inference mode     → forward_tokens_per_s
           decode    greedy, 128 new tokens after a 16-token prompt, KV cache,
-                    at batch 1 and batch 8 (no EOS stop)                         → decode_b1/b8_tokens_per_s
+                    at batch 1 and batch 8 (no EOS stop)                                → decode_b1/b8_tokens_per_s
                     (new tokens / wall time of the whole call, prompt pass included)
-        Each measurement: one warm-up run, then the median of --runs runs. Prints a markdown table on stdout;
+          train     (--train, fp32 only) one Trainer step on 8×256 tokens: forward, LM + router loss,
+                    backward, gradient clipping, AdamW                                  → train_tokens_per_s
+        Each measurement: one warm-up run, then the median of --runs runs. Prints markdown tables on stdout;
         progress goes to stderr.
 
-          --config FILE        a config.json (e.g. src/Cli/bench-configs/molm-350m-4b.json or tiny.json)
-          --dtype fp32|bf16    weight dtype (default fp32)
-          --json               also print one JSON object as the last stdout line
-          --threads N          torch threads (default 2)
+          --config FILE        a config.json (src/Cli/bench-configs: tiny, small, peer, molm-350m-4b)
+          --dtype LIST         weight dtypes, comma-separated (default fp32). bf16 is emulated (slower than fp32)
+                               on CPUs without AVX512-BF16; the machine line of the report says which this is
           --dense-baselines    also run two dense variants built from the same config:
                                  dense-equal-active: attention E=1, k=1 with att_hidden×k_att, n_head×k_att;
                                                      MLP E=1, k=1 with ffd_hidden×k_mlp
                                  dense-equal-total:  attention E=1, k=1 with att_hidden×n_att_experts,
                                                      n_head×n_att_experts; MLP E=1, k=1 with ffd_hidden×n_mlp_experts
                                (head size unchanged; the single expert's router always gives it weight 1)
+          --limits             first measure this machine's limits at --threads, and report every rate as a
+                               fraction of them:
+                                 matmul rate  2n³ / time of an n×n×n matmul, fp32 and bf16
+                                 copy rate    (bytes read + bytes written) / time of a 256 MiB tensor copy
+          --matmul-size N      n of the limit matmuls (default 2048; a 2048³ bf16 matmul takes ~10 s on
+                               CPUs without AVX512-BF16)
+          --train              also time a training step (fp32 variants only)
+          --json               also print the JSON document as the last stdout line
+          --output FILE        write the JSON document to FILE
+          --threads N          torch intra-op threads (default 2)
           --runs N             timed runs per measurement (default 5)
           --layers N           override n_layer (MoLM-350M-4B in fp32 with all 24 layers needs ~16.5 GB)
           --seed S             weight and input seed (default 1234)
 
-        peak_rss_mib is VmHWM from /proc/self/status, reset before each variant when the kernel allows it.
+        Useful work (what the model needs; padding, unused experts and elementwise work do not count):
+          A = active parameters per token (k of E experts per MoE, routers, K/V projections, LayerNorms,
+              ln_f, lm_head; no embedding), L = layers, k = k_att, a = att_hidden, B×T = 8×256
+          prefill FLOPs   = 2·A·B·T + 4·L·k·a·B·T(T+1)/2      (causal QKᵀ and weights·V)
+          train FLOPs     = 3 × prefill FLOPs                  (forward + backward)
+          decode bytes    = (A + n_embd) × bytes per weight    (weights one token reads at batch 1, its
+                                                                embedding row included, KV cache excluded)
+          prefill % of matmul   = prefill FLOPs / time ÷ matmul rate of the same dtype
+          decode b1 % of copy   = decode bytes × decode b1 tok/s ÷ copy rate
+          train % of matmul     = train FLOPs / time ÷ fp32 matmul rate
+        For models whose active weights fit in the CPU caches (tiny, small) the decode fraction can exceed 100 %.
+
+        peak_rss_mib is VmHWM from /proc/self/status, reset before each variant (and before training) when the
+        kernel allows it.
 
         """;
 
     private static readonly CommandSpec Spec = new(Name, Usage,
-        ["--config", "--dtype", "--threads", "--runs", "--layers", "--seed"], ["--json", "--dense-baselines"]);
+        ["--config", "--dtype", "--threads", "--runs", "--layers", "--seed", "--output", "--matmul-size"],
+        ["--json", "--dense-baselines", "--limits", "--train"]);
 
     public static int Run(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr) =>
         CommandRunner.Execute(Spec, args, stdout, stderr, options =>
         {
             var configPath = options.Required("--config");
-            var dtype = options.DType();
+            var dtypes = options.DTypes();
             int threads = options.Int("--threads", 2, min: 1);
             int runs = options.Int("--runs", 5, min: 1);
             int? layers = options.OptionalInt("--layers", min: 1);
@@ -56,20 +82,28 @@ public static class BenchCommand
             if (layers is int n) config = config with { Layers = n };
             torch.set_num_threads(threads);
 
-            var settings = new BenchSettings(Path.GetFileNameWithoutExtension(configPath), configPath, CommandLine.DTypeName(dtype),
-                threads, runs, config.Layers, configLayers, seed) { LoadAtStart = ProcessStats.LoadAverage() };
-            stderr.WriteLine($"[bench] {settings.ConfigName}: {config.Layers} of {configLayers} layers, {settings.DType}, {threads} threads, {runs} runs");
+            var settings = new BenchSettings(Path.GetFileNameWithoutExtension(configPath), configPath,
+                dtypes.Select(CommandLine.DTypeName).ToList(), threads, runs, config.Layers, configLayers, seed) { LoadAtStart = ProcessStats.LoadAverage() };
+            stderr.WriteLine($"[bench] {settings.ConfigName}: {config.Layers} of {configLayers} layers, {string.Join(", ", settings.DTypes)}, {threads} threads, {runs} runs");
+            stderr.WriteLine($"[bench] machine: {settings.Machine.Describe()}");
+            int matmulSize = options.Int("--matmul-size", BenchLimits.DefaultMatmulSize, min: 16);
+            var limits = options.Has("--limits") ? BenchLimits.Measure(matmulSize, runs, stderr) : null;
             var results = new List<BenchResult>();
             foreach (var variant in BenchVariants.For(config, options.Has("--dense-baselines")))
             {
-                results.Add(BenchRunner.Run(variant, dtype, runs, seed, stderr));
-                // Free the previous variant's native memory before building the next one.
-                GC.Collect();
-                GC.WaitForPendingFinalizers();
+                foreach (var dtype in dtypes)
+                {
+                    results.Add(BenchRunner.Run(variant, dtype, runs, seed, options.Has("--train"), stderr));
+                    // Free the previous model's native memory before building the next one.
+                    GC.Collect();
+                    GC.WaitForPendingFinalizers();
+                }
             }
             settings = settings with { LoadAtEnd = ProcessStats.LoadAverage() };
-            BenchReport.WriteMarkdown(stdout, settings, results);
-            if (options.Has("--json")) BenchReport.WriteJson(stdout, settings, results);
+            BenchReport.WriteMarkdown(stdout, settings, limits, results);
+            var json = BenchJson.Serialize(settings, limits, results);
+            if (options.Has("--json")) stdout.WriteLine(json);
+            if (options.Get("--output") is string output) File.WriteAllText(output, json + "\n");
             stdout.Flush();
             return ExitCodes.Ok;
         });

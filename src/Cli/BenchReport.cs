@@ -2,82 +2,63 @@ using System.Globalization;
 
 namespace ModuleService.Cli;
 
-internal sealed record BenchSettings(string ConfigName, string ConfigPath, string DType, int Threads, int Runs, int Layers, int ConfigLayers, long Seed)
+internal sealed record BenchSettings(string ConfigName, string ConfigPath, IReadOnlyList<string> DTypes, int Threads, int Runs, int Layers, int ConfigLayers, long Seed)
 {
     public double? LoadAtStart { get; init; }
     public double? LoadAtEnd { get; init; }
+    public MachineInfo Machine { get; init; } = MachineInfo.Read();
 }
 
-/// <summary>The bench output: a markdown table for people, one JSON line for scripts.</summary>
+/// <summary>The bench output for people: limits, one row per variant and dtype, and the targets.</summary>
 internal static class BenchReport
 {
-    public static void WriteMarkdown(TextWriter o, BenchSettings s, IReadOnlyList<BenchResult> results)
+    public static void WriteMarkdown(TextWriter o, BenchSettings s, MachineLimits? limits, IReadOnlyList<BenchResult> results)
     {
         string layers = s.Layers == s.ConfigLayers ? $"{s.Layers} layers" : $"{s.Layers} of {s.ConfigLayers} layers";
-        o.WriteLine($"## modsvc bench: {s.ConfigName} ({layers}), {s.DType}, {s.Threads} threads, median of {s.Runs} runs");
+        o.WriteLine($"## modsvc bench: {s.ConfigName} ({layers}), {string.Join(" + ", s.DTypes)}, {s.Threads} threads, median of {s.Runs} runs");
         o.WriteLine();
-        o.WriteLine($"1-min load average: {s.LoadAtStart?.ToString("F2", CultureInfo.InvariantCulture) ?? "n/a"} at start, {s.LoadAtEnd?.ToString("F2", CultureInfo.InvariantCulture) ?? "n/a"} at end (timings are only meaningful on an otherwise idle machine, load < cores).");
+        o.WriteLine($"Machine: {s.Machine.Describe()}. 1-min load average: {L(s.LoadAtStart)} at start, {L(s.LoadAtEnd)} at end (timings are only meaningful on an otherwise idle machine, load < cores).");
         o.WriteLine();
-        o.WriteLine("| variant | params | active/token | prefill 8×256 tok/s | decode b1 tok/s | decode b8 tok/s | prefill ms | decode b1 ms | decode b8 ms | peak RSS MiB |");
-        o.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        foreach (var r in results)
-            o.WriteLine($"| {r.Variant.Name} | {N(r.Counts.Total)} | {N(r.Counts.ActivePerToken)} | {F(r.ForwardTokensPerS)} | {F(r.DecodeB1TokensPerS)} | {F(r.DecodeB8TokensPerS)} | {F(r.ForwardMs)} | {F(r.DecodeB1Ms)} | {F(r.DecodeB8Ms)} | {(r.PeakRssMib is double m ? F(m) : "n/a")} |");
-        o.WriteLine();
-        o.WriteLine("prefill: one forward over 8×256 random tokens, no cache. decode: greedy, 128 new tokens after a 16-token prompt with the KV cache; tok/s = new tokens (×batch) / wall time of the whole call.");
-        o.WriteLine("active/token: blocks with k of E experts, full routers, LayerNorms, + ln_f + lm_head (embedding lookup excluded).");
-        foreach (var r in results) o.WriteLine($"- {r.Variant.Name}: {r.Variant.Definition}");
-    }
-
-    /// <summary>One line; the top-level numbers are the MoE variant's, every variant is also under "variants".</summary>
-    public static void WriteJson(TextWriter o, BenchSettings s, IReadOnlyList<BenchResult> results)
-    {
-        var moe = results[0];
-        var document = new Dictionary<string, object?>
+        if (limits is not null)
         {
-            ["config"] = s.ConfigName,
-            ["config_path"] = s.ConfigPath,
-            ["dtype"] = s.DType,
-            ["threads"] = s.Threads,
-            ["runs"] = s.Runs,
-            ["n_layer"] = s.Layers,
-            ["config_n_layer"] = s.ConfigLayers,
-            ["seed"] = s.Seed,
-            ["load_average_start"] = s.LoadAtStart,
-            ["load_average_end"] = s.LoadAtEnd,
-            ["prefill_shape"] = new[] { BenchRunner.PrefillBatch, BenchRunner.PrefillTokens },
-            ["decode_prompt_tokens"] = BenchRunner.PromptTokens,
-            ["decode_new_tokens"] = BenchRunner.NewTokens,
-        };
-        foreach (var (key, value) in Numbers(moe)) document[key] = value;
-        document["process_peak_rss_mib"] = ProcessStats.PeakRssMib();
-        document["variants"] = results.Select(r => Numbers(r).Prepend(new("definition", r.Variant.Definition)).Prepend(new("name", r.Variant.Name))
-            .ToDictionary(kv => kv.Key, kv => kv.Value)).ToList();
-        o.WriteLine(JsonText.Serialize(document));
+            o.WriteLine($"| limit | fp32 matmul {limits.MatmulSize}³ | bf16 matmul {limits.MatmulSize}³ | copy {limits.CopyBytes >> 20} MiB (read + write) |");
+            o.WriteLine("|---|---:|---:|---:|");
+            o.WriteLine($"| measured | {F(limits.Fp32MatmulGflops)} GFLOP/s | {F(limits.Bf16MatmulGflops)} GFLOP/s | {F(limits.CopyGBps)} GB/s |");
+            o.WriteLine();
+        }
+        o.WriteLine("| variant | dtype | params | active/token | prefill 8×256 tok/s | prefill GFLOP/s | % of matmul | decode b1 tok/s | decode b1 GB/s | % of copy BW | decode b8 tok/s | b8 ÷ b1 | train 8×256 tok/s | train % of fp32 matmul | peak RSS MiB | train peak RSS MiB |");
+        o.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in results)
+        {
+            var e = BenchEfficiency.Of(r, limits);
+            o.WriteLine($"| {r.Variant.Name} | {r.DTypeName} | {N(r.Counts.Total)} | {N(r.Counts.ActivePerToken)} | {F(r.ForwardTokensPerS)} | {F(e.PrefillGflops)} | {P(e.PrefillFraction)} | " +
+                        $"{F(r.DecodeB1TokensPerS)} | {F(e.DecodeB1GBps)} | {P(e.DecodeB1Fraction)} | {F(r.DecodeB8TokensPerS)} | {F(r.DecodeB8TokensPerS / r.DecodeB1TokensPerS)} | " +
+                        $"{F(r.TrainTokensPerS)} | {P(e.TrainFraction)} | {F(r.PeakRssMib)} | {F(r.TrainPeakRssMib)} |");
+        }
+        o.WriteLine();
+        var checks = BenchTargets.Check(results, limits);
+        if (checks.Count > 0)
+        {
+            o.WriteLine("| target (sparse variant) | dtype | measured | goal | |");
+            o.WriteLine("|---|---|---:|---:|---|");
+            foreach (var c in checks)
+                o.WriteLine($"| {c.Name} | {c.DType} | {Value(c.Value, c.Unit)} | ≥ {Value(c.Goal, c.Unit)} | {(c.Met ? "met" : "missed")} |");
+            o.WriteLine();
+        }
+        o.WriteLine("prefill: one forward over 8×256 random tokens, no cache. decode: greedy, 128 new tokens after a 16-token prompt with the KV cache; tok/s = new tokens (×batch) / wall time of the whole call. train: one Trainer step (forward, LM + router loss, backward, clip, AdamW) on 8×256 tokens, fp32 only.");
+        o.WriteLine("GFLOP/s count useful work: 2 × active parameters × tokens + causal attention (×3 for training); GB/s = weight bytes one token touches × tok/s. Percentages are of the limits measured above in this run.");
+        foreach (var variant in results.Select(r => r.Variant).DistinctBy(v => v.Name)) o.WriteLine($"- {variant.Name}: {variant.Definition}");
     }
 
-    private static IEnumerable<KeyValuePair<string, object?>> Numbers(BenchResult r) =>
-    [
-        new("num_parameters", r.Counts.Total),
-        new("active_params_per_token", r.Counts.ActivePerToken),
-        new("forward_tokens_per_s", Round(r.ForwardTokensPerS)),
-        new("decode_b1_tokens_per_s", Round(r.DecodeB1TokensPerS)),
-        new("decode_b8_tokens_per_s", Round(r.DecodeB8TokensPerS)),
-        new("forward_ms", Round(r.ForwardMs)),
-        new("decode_b1_ms", Round(r.DecodeB1Ms)),
-        new("decode_b8_ms", Round(r.DecodeB8Ms)),
-        new("peak_rss_mib", r.PeakRssMib is double m ? Round(m) : null),
-        new("n_att_experts", r.Variant.Config.AttentionExperts),
-        new("k_att", r.Variant.Config.AttentionTopK),
-        new("att_hidden", r.Variant.Config.AttentionHidden),
-        new("n_head", r.Variant.Config.Heads),
-        new("n_mlp_experts", r.Variant.Config.MlpExperts),
-        new("k_mlp", r.Variant.Config.MlpTopK),
-        new("ffd_hidden", r.Variant.Config.MlpHidden),
-    ];
-
-    private static double Round(double value) => Math.Round(value, 3);
+    private static string L(double? load) => load?.ToString("F2", CultureInfo.InvariantCulture) ?? "n/a";
 
     private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
-    private static string F(double value) => value.ToString(value >= 100 ? "N0" : "N1", CultureInfo.InvariantCulture);
+    internal static string F(double? value) => value is double v ? v.ToString(v >= 100 ? "N0" : "N1", CultureInfo.InvariantCulture) : "—";
+
+    private static string P(double? fraction) => fraction is double f ? (100 * f).ToString("F0", CultureInfo.InvariantCulture) + " %" : "—";
+
+    private static string Value(double value, string unit) => unit == "fraction"
+        ? P(value)
+        : value.ToString("F2", CultureInfo.InvariantCulture) + unit;
 }

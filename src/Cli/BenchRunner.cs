@@ -1,20 +1,23 @@
-using System.Diagnostics;
 using ModuleService.Model.Architecture;
-using TorchSharp;
 using ModuleService.Model.Generation;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ModuleService.Cli;
 
-/// <summary>Median timings of one variant; throughputs are derived from them.</summary>
-internal sealed record BenchResult(BenchVariant Variant, ParameterBreakdown Counts, double ForwardMs, double DecodeB1Ms, double DecodeB8Ms, double? PeakRssMib)
+/// <summary>Median timings of one variant in one dtype; throughputs are derived from them.</summary>
+/// <param name="TrainStepMs">null when training was not asked for or the dtype is not fp32 (the trainer needs fp32).</param>
+internal sealed record BenchResult(BenchVariant Variant, ScalarType DType, ParameterBreakdown Counts,
+    double ForwardMs, double DecodeB1Ms, double DecodeB8Ms, double? PeakRssMib, double? TrainStepMs, double? TrainPeakRssMib)
 {
+    public string DTypeName => CommandLine.DTypeName(DType);
     public double ForwardTokensPerS => BenchRunner.PrefillBatch * BenchRunner.PrefillTokens / (ForwardMs / 1000);
     public double DecodeB1TokensPerS => BenchRunner.NewTokens / (DecodeB1Ms / 1000);
     public double DecodeB8TokensPerS => BenchRunner.DecodeBatch * BenchRunner.NewTokens / (DecodeB8Ms / 1000);
+    public double? TrainTokensPerS => TrainStepMs is double ms ? BenchRunner.PrefillBatch * BenchRunner.PrefillTokens / (ms / 1000) : null;
 }
 
-/// <summary>Builds one variant with random weights and times prefill and greedy decoding.</summary>
+/// <summary>Builds one variant with random weights and times prefill, greedy decoding and (fp32) a training step.</summary>
 internal static class BenchRunner
 {
     public const int PrefillBatch = 8;
@@ -23,11 +26,12 @@ internal static class BenchRunner
     public const int NewTokens = 128;
     public const int DecodeBatch = 8;
 
-    public static BenchResult Run(BenchVariant variant, ScalarType dtype, int runs, long seed, TextWriter log)
+    public static BenchResult Run(BenchVariant variant, ScalarType dtype, int runs, long seed, bool train, TextWriter log)
     {
         bool peakReset = ProcessStats.TryResetPeak();
         var counts = ParameterCounts.For(variant.Config);
-        log.WriteLine($"[bench] {variant.Name}: building {counts.Total:N0} parameters ({CommandLine.DTypeName(dtype)})");
+        string name = $"{variant.Name} {CommandLine.DTypeName(dtype)}";
+        log.WriteLine($"[bench] {name}: building {counts.Total:N0} parameters");
         using var model = new ModuleFormerForCausalLM(variant.Config);
         model.InitializeWeights(seed);
         if (dtype != ScalarType.Float32) model.to(dtype);
@@ -41,17 +45,25 @@ internal static class BenchRunner
         using var promptB1 = RandomIds(random, 1, PromptTokens, variant.Config.VocabSize);
         using var promptB8 = RandomIds(random, DecodeBatch, PromptTokens, variant.Config.VocabSize);
 
-        double forward = Median(runs, $"{variant.Name} prefill {PrefillBatch}×{PrefillTokens}", log, () =>
+        double forward = BenchTiming.Median(runs, $"{name} prefill {PrefillBatch}×{PrefillTokens}", log, () =>
         {
             using var scope = NewDisposeScope();
             using var _ = inference_mode();
             model.forward(prefillIds);
         });
-        double decodeB1 = Median(runs, $"{variant.Name} decode b1", log, () => Decode(model, promptB1));
-        double decodeB8 = Median(runs, $"{variant.Name} decode b{DecodeBatch}", log, () => Decode(model, promptB8));
+        double decodeB1 = BenchTiming.Median(runs, $"{name} decode b1", log, () => Decode(model, promptB1));
+        double decodeB8 = BenchTiming.Median(runs, $"{name} decode b{DecodeBatch}", log, () => Decode(model, promptB8));
         var peak = ProcessStats.PeakRssMib();
         if (!peakReset) log.WriteLine("[bench] could not reset the peak RSS counter; peak_rss_mib is the process peak so far");
-        return new BenchResult(variant, counts, forward, decodeB1, decodeB8, peak);
+
+        double? trainMs = null, trainPeak = null;
+        if (train && dtype == ScalarType.Float32)
+        {
+            ProcessStats.TryResetPeak();
+            trainMs = BenchTraining.StepMs(model, PrefillBatch, PrefillTokens, runs, seed, $"{name} training step {PrefillBatch}×{PrefillTokens}", log);
+            trainPeak = ProcessStats.PeakRssMib();
+        }
+        return new BenchResult(variant, dtype, counts, forward, decodeB1, decodeB8, peak, trainMs, trainPeak);
     }
 
     /// <summary>Greedy, no EOS, so every run produces exactly <see cref="NewTokens"/> per row.</summary>
@@ -63,22 +75,4 @@ internal static class BenchRunner
 
     private static Tensor RandomIds(Random random, int batch, int time, int vocab) =>
         tensor(Enumerable.Range(0, batch * time).Select(_ => random.NextInt64(vocab)).ToArray(), [batch, time]);
-
-    /// <summary>One untimed warm-up (first-call allocations, oneDNN kernel selection), then the median of the runs.</summary>
-    private static double Median(int runs, string label, TextWriter log, Action action)
-    {
-        var clock = Stopwatch.StartNew();
-        action();
-        log.WriteLine($"[bench] {label}: warm-up {clock.Elapsed.TotalMilliseconds:F1} ms (RSS {ProcessStats.CurrentRssMib():F0} MiB)");
-        var times = new double[runs];
-        for (int i = 0; i < runs; i++)
-        {
-            clock.Restart();
-            action();
-            times[i] = clock.Elapsed.TotalMilliseconds;
-            log.WriteLine($"[bench] {label}: run {i + 1}/{runs} {times[i]:F1} ms (RSS {ProcessStats.CurrentRssMib():F0} MiB)");
-        }
-        Array.Sort(times);
-        return runs % 2 == 1 ? times[runs / 2] : (times[runs / 2 - 1] + times[runs / 2]) / 2;
-    }
 }

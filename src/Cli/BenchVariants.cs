@@ -14,6 +14,10 @@ internal sealed record BenchVariant(string Name, string Definition, ModuleFormer
 /// </summary>
 internal static class BenchVariants
 {
+    public const string Sparse = "moe";
+    public const string DenseEqualActive = "dense-equal-active";
+    public const string DenseEqualTotal = "dense-equal-total";
+
     public const string DenseEqualActiveDefinition =
         "dense, equal active: attention E=1, k=1 with att_hidden×k_att and n_head×k_att heads; MLP E=1, k=1 with ffd_hidden×k_mlp";
 
@@ -24,11 +28,11 @@ internal static class BenchVariants
     {
         var variants = new List<BenchVariant>
         {
-            new("moe", $"the config as given: {config.AttentionExperts} attention experts (top-{config.AttentionTopK}), {config.MlpExperts} MLP experts (top-{config.MlpTopK})", config),
+            new(Sparse, $"the config as given: {config.AttentionExperts} attention experts (top-{config.AttentionTopK}), {config.MlpExperts} MLP experts (top-{config.MlpTopK})", config),
         };
         if (!denseBaselines) return variants;
-        variants.Add(new("dense-equal-active", DenseEqualActiveDefinition, Dense(config, config.AttentionTopK, config.MlpTopK)));
-        variants.Add(new("dense-equal-total", DenseEqualTotalDefinition, Dense(config, config.AttentionExperts, config.MlpExperts)));
+        variants.Add(new(DenseEqualActive, DenseEqualActiveDefinition, Dense(config, config.AttentionTopK, config.MlpTopK)));
+        variants.Add(new(DenseEqualTotal, DenseEqualTotalDefinition, Dense(config, config.AttentionExperts, config.MlpExperts)));
         return variants;
     }
 

@@ -89,12 +89,23 @@ internal sealed class CommandLine
     }
 
     /// <summary><c>--dtype fp32|bf16</c> (fp32 when absent).</summary>
-    public torch.ScalarType DType(string name = "--dtype") => Get(name) switch
+    public torch.ScalarType DType(string name = "--dtype") => ParseDType(name, Get(name));
+
+    private static torch.ScalarType ParseDType(string name, string? value) => value switch
     {
         null or "fp32" or "float32" => torch.ScalarType.Float32,
         "bf16" or "bfloat16" => torch.ScalarType.BFloat16,
         var other => throw new UsageException($"option {name}: '{other}' is not supported (use fp32 or bf16)"),
     };
+
+    /// <summary><c>--dtype fp32,bf16</c>: one or more dtypes, in the order given, without repeats.</summary>
+    public IReadOnlyList<torch.ScalarType> DTypes(string name = "--dtype")
+    {
+        if (Get(name) is not string list) return [torch.ScalarType.Float32];
+        return list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(item => ParseDType(name, item)).Distinct().ToList() is { Count: > 0 } dtypes
+            ? dtypes : throw new UsageException($"option {name}: no dtype given");
+    }
 
     public static string DTypeName(torch.ScalarType dtype) => dtype == torch.ScalarType.BFloat16 ? "bf16" : "fp32";
 }

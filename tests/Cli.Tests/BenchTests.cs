@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ModuleService.Model;
 using Xunit;
 
 namespace ModuleService.Cli.Tests;
@@ -39,16 +40,53 @@ public sealed class BenchTests
     }
 
     [Fact]
-    public void LayersOverrideAndBf16()
+    public void LimitsTrainingAndTwoDtypesInOneRun()
     {
-        var result = CliRun.Command(BenchCommand.Run, "--config", CliRun.BenchConfig("tiny.json"), "--runs", "1", "--json", "--layers", "1", "--dtype", "bf16", "--threads", "1");
-        Assert.True(result.ExitCode == 0, result.Stderr);
-        using var json = result.LastLineJson();
-        Assert.Equal(1, json.RootElement.GetProperty("n_layer").GetInt32());
-        Assert.Equal(2, json.RootElement.GetProperty("config_n_layer").GetInt32());
-        Assert.Equal("bf16", json.RootElement.GetProperty("dtype").GetString());
-        Assert.Equal(1, json.RootElement.GetProperty("threads").GetInt32());
-        Assert.Single(json.RootElement.GetProperty("variants").EnumerateArray());
+        var output = Path.Combine(Path.GetTempPath(), $"bench-{Guid.NewGuid():N}.json");
+        try
+        {
+            var result = CliRun.Command(BenchCommand.Run, "--config", CliRun.BenchConfig("tiny.json"), "--runs", "1", "--json", "--layers", "1",
+                "--dtype", "fp32,bf16", "--threads", "1", "--limits", "--matmul-size", "64", "--train", "--output", output);
+            Assert.True(result.ExitCode == 0, result.Stderr);
+            Assert.Contains("| moe | bf16 |", result.Stdout);
+            Assert.Contains("decode b8 ÷ decode b1 tok/s", result.Stdout);
+            using var json = result.LastLineJson();
+            var root = json.RootElement;
+            Assert.Equal(File.ReadAllText(output).TrimEnd(), result.Stdout.TrimEnd().Split('\n')[^1]);
+            Assert.Equal(1, root.GetProperty("n_layer").GetInt32());
+            Assert.Equal(2, root.GetProperty("config_n_layer").GetInt32());
+            Assert.Equal(["fp32", "bf16"], root.GetProperty("dtypes").EnumerateArray().Select(d => d.GetString()));
+            Assert.Equal(1, root.GetProperty("threads").GetInt32());
+            var limits = root.GetProperty("limits");
+            foreach (var key in new[] { "fp32_matmul_gflops", "bf16_matmul_gflops", "copy_gbps" })
+                Assert.True(limits.GetProperty(key).GetDouble() > 0, key);
+
+            var variants = root.GetProperty("variants").EnumerateArray().ToList();
+            Assert.Equal(["fp32", "bf16"], variants.Select(v => v.GetProperty("dtype").GetString()));
+            var (fp32, bf16) = (variants[0], variants[1]);
+            foreach (var key in new[] { "train_tokens_per_s", "prefill_fraction_of_matmul", "decode_b1_fraction_of_bandwidth", "train_fraction_of_fp32_matmul" })
+                Assert.True(fp32.GetProperty(key).GetDouble() > 0, key);
+            Assert.Equal(JsonValueKind.Null, bf16.GetProperty("train_tokens_per_s").ValueKind);   // the trainer needs fp32
+            // One layer of tiny: 82,816 active parameters and a 64-wide embedding row, 4 bytes each in fp32, 2 in bf16.
+            Assert.Equal(4.0 * (82_816 + 64), fp32.GetProperty("decode_bytes_per_token").GetDouble());
+            Assert.Equal(2.0 * (82_816 + 64), bf16.GetProperty("decode_bytes_per_token").GetDouble());
+            Assert.Contains(root.GetProperty("targets").EnumerateArray(), t => t.GetProperty("name").GetString()!.StartsWith("prefill useful FLOP/s"));
+        }
+        finally
+        {
+            File.Delete(output);
+        }
+    }
+
+    [Fact]
+    public void WorkModelCountsCausalAttention()
+    {
+        var config = ModuleFormerConfig.Load(CliRun.BenchConfig("tiny.json"));
+        var counts = ParameterCounts.For(config);
+        // 2 layers × k 2 × att_hidden 32 × 4 FLOPs × (1 + 2 + … + 8) pairs, for one row of 8 tokens.
+        Assert.Equal(2 * 2 * 32 * 4.0 * 36, BenchWork.AttentionFlops(config, 1, 8));
+        Assert.Equal(2.0 * counts.ActivePerToken * 8 + 2 * 2 * 32 * 4.0 * 36, BenchWork.ForwardFlops(config, counts, 1, 8));
+        Assert.Equal(3 * BenchWork.ForwardFlops(config, counts, 8, 256), BenchWork.TrainingFlops(config, counts, 8, 256));
     }
 
     private static (int AttHidden, int Heads, int FfdHidden) Shape(JsonElement v) =>

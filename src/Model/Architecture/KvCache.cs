@@ -4,49 +4,94 @@ namespace ModuleService.Model.Architecture;
 
 /// <summary>
 /// One layer's keys and values after projection, before the head split: (B, C, A) each. When keys and values
-/// are the same tensor (identity K/V, as in MoLM) it is stored once. Tensors live outside dispose scopes and
-/// are freed when replaced or when the cache is disposed.
+/// are the same tensor (identity K/V, as in MoLM) they are stored once. New columns are written into buffers with
+/// spare capacity (doubled when full), so a decode step copies one token's keys, not the whole history.
+/// Tensors live outside dispose scopes and are freed when replaced or when the cache is disposed.
 /// </summary>
 public sealed class LayerKvCache : IDisposable
 {
+    private Tensor? keyBuffer;
+    private Tensor? valueBuffer;
+
+    /// <summary>(B, C, A) views of the first C columns of the buffers.</summary>
     public Tensor? Keys { get; private set; }
     public Tensor? Values { get; private set; }
 
     public long Length => Keys?.shape[1] ?? 0;
 
-    /// <returns>All keys and values, history first: (B, C, A).</returns>
+    /// <returns>All keys and values, history first: (B, C, A). Detached: no gradient flows into the cache.</returns>
     public (Tensor Keys, Tensor Values) Append(Tensor newKeys, Tensor newValues)
     {
         bool shared = ReferenceEquals(newKeys, newValues);
-        var keys = Keys is null ? newKeys.detach() : cat([Keys, newKeys.detach()], 1);
-        var values = shared ? keys : Values is null ? newValues.detach() : cat([Values, newValues.detach()], 1);
-        Replace(keys, values);
-        return (keys, values);
+        if (keyBuffer is null)
+        {
+            // The first block is kept as it is (no copy); the next append moves it into a buffer with room.
+            var keys = newKeys.detach();
+            SetBuffers(keys, shared ? keys : newValues.detach(), newKeys.shape[1]);
+            return (Keys!, Values!);
+        }
+        long length = Length, added = newKeys.shape[1];
+        if (length + added > keyBuffer.shape[1]) Grow(length + added);
+        using (var slot = keyBuffer.narrow(1, length, added)) slot.copy_(newKeys);
+        if (!ReferenceEquals(valueBuffer, keyBuffer))
+            using (var slot = valueBuffer!.narrow(1, length, added)) slot.copy_(newValues);
+        SetViews(length + added);
+        return (Keys!, Values!);
     }
 
     /// <summary>Keeps the given batch rows, in the given order (beam reordering, finished rows leaving).</summary>
     public void SelectRows(Tensor rows)
     {
         if (Keys is null) return;
-        bool shared = ReferenceEquals(Keys, Values);
         var keys = Keys.index_select(0, rows);
-        Replace(keys, shared ? keys : Values!.index_select(0, rows));
+        SetBuffers(keys, ReferenceEquals(keyBuffer, valueBuffer) ? keys : Values!.index_select(0, rows), Length);
     }
 
-    private void Replace(Tensor keys, Tensor values)
+    /// <summary>Moves the history into buffers of at least twice the needed columns (amortised O(1) per token).</summary>
+    private void Grow(long needed)
     {
-        var (oldKeys, oldValues) = (Keys, Values);
-        Keys = keys.DetachFromDisposeScope();
-        Values = ReferenceEquals(keys, values) ? Keys : values.DetachFromDisposeScope();
-        if (oldKeys is not null && !ReferenceEquals(oldKeys, Keys)) oldKeys.Dispose();
-        if (oldValues is not null && !ReferenceEquals(oldValues, oldKeys) && !ReferenceEquals(oldValues, Values)) oldValues.Dispose();
+        long length = Length, capacity = Math.Max(needed, 2 * keyBuffer!.shape[1]);
+        Tensor Larger(Tensor view)
+        {
+            var buffer = empty([view.shape[0], capacity, view.shape[2]], dtype: view.dtype, device: view.device);
+            using var head = buffer.narrow(1, 0, length);
+            head.copy_(view);
+            return buffer;
+        }
+        var keys = Larger(Keys!);
+        SetBuffers(keys, ReferenceEquals(keyBuffer, valueBuffer) ? keys : Larger(Values!), length);
     }
 
-    public void Dispose()
+    private void SetBuffers(Tensor keys, Tensor values, long length)
+    {
+        var (oldKeys, oldValues) = (keyBuffer, valueBuffer);
+        keyBuffer = keys.DetachFromDisposeScope();
+        valueBuffer = ReferenceEquals(keys, values) ? keyBuffer : values.DetachFromDisposeScope();
+        if (oldValues is not null && !ReferenceEquals(oldValues, oldKeys)) oldValues.Dispose();
+        oldKeys?.Dispose();
+        SetViews(length);
+    }
+
+    private void SetViews(long length)
+    {
+        DisposeViews();
+        Keys = keyBuffer!.narrow(1, 0, length).DetachFromDisposeScope();
+        Values = ReferenceEquals(valueBuffer, keyBuffer) ? Keys : valueBuffer!.narrow(1, 0, length).DetachFromDisposeScope();
+    }
+
+    private void DisposeViews()
     {
         if (Values is not null && !ReferenceEquals(Values, Keys)) Values.Dispose();
         Keys?.Dispose();
         Keys = Values = null;
+    }
+
+    public void Dispose()
+    {
+        DisposeViews();
+        if (valueBuffer is not null && !ReferenceEquals(valueBuffer, keyBuffer)) valueBuffer.Dispose();
+        keyBuffer?.Dispose();
+        keyBuffer = valueBuffer = null;
     }
 }
 

@@ -58,9 +58,8 @@ public sealed class MixtureOfExperts : nn.Module
         var dispatch = ExpertDispatch.From(routing);
 
         var projected = experts.forward(tokens.index_select(0, dispatch.TokenOfPair), dispatch.ExpertSizes); // (N·k, A)
-        // Scatter back to token-major pair order f = n·k + s.
-        var queries = zeros(projected.shape, dtype: projected.dtype, device: projected.device)
-            .index_add(0, dispatch.SortedPairs, projected, 1);                      // (N·k, A)
+        // Back to token-major pair order f = n·k + s: SortedPairs is a permutation, so a copy, not a sum.
+        var queries = empty_like(projected).index_copy(0, dispatch.SortedPairs, projected);   // (N·k, A)
         return (queries.view(batch, time, routing.TopK, -1), routing, dispatch);
     }
 

@@ -74,16 +74,32 @@ public sealed class ModuleFormerForCausalLM : nn.Module
     public CausalLMOutput forward(Tensor inputIds, Tensor? attentionMask = null, KvCache? cache = null,
         ExpertMask? expertMask = null, bool outputHiddenStates = false)
     {
+        CheckInputs(inputIds, attentionMask, cache, expertMask);
+        var (hidden, routing, hiddenStates) = transformer.forward(inputIds, attentionMask, cache, expertMask, outputHiddenStates);
+        var logits = lm_head.call(hidden).to(ScalarType.Float32);               // (B, T, V)
+        return new CausalLMOutput(logits, routing, hiddenStates);
+    }
+
+    /// <summary>
+    /// The forward of a generation step: float32 logits of the last position only, so a prompt pass does not
+    /// run the LM head over every prompt position. Arguments as for <see cref="forward"/>.
+    /// </summary>
+    /// <returns>(B, V) float32.</returns>
+    public Tensor NextTokenLogits(Tensor inputIds, Tensor? attentionMask = null, KvCache? cache = null, ExpertMask? expertMask = null)
+    {
+        CheckInputs(inputIds, attentionMask, cache, expertMask);
+        var (hidden, _, _) = transformer.forward(inputIds, attentionMask, cache, expertMask, outputHiddenStates: false);
+        return lm_head.call(hidden.select(1, -1)).to(ScalarType.Float32);       // (B, V)
+    }
+
+    private void CheckInputs(Tensor inputIds, Tensor? attentionMask, KvCache? cache, ExpertMask? expertMask)
+    {
         if (inputIds.dim() != 2) throw new ArgumentException($"input_ids must be (B, T), got ({string.Join(", ", inputIds.shape)})");
         long expectedContext = (cache?.Length ?? 0) + inputIds.shape[1];
         if (attentionMask is not null && (attentionMask.dim() != 2 || attentionMask.shape[0] != inputIds.shape[0] || attentionMask.shape[1] != expectedContext))
             throw new ArgumentException($"attention_mask must be ({inputIds.shape[0]}, {expectedContext}) = (B, cached + new), got ({string.Join(", ", attentionMask.shape)})");
         if (expertMask is not null && expertMask.Layers != Config.Layers)
             throw new ArgumentException($"expert mask has {expertMask.Layers} layers, the model {Config.Layers}");
-
-        var (hidden, routing, hiddenStates) = transformer.forward(inputIds, attentionMask, cache, expertMask, outputHiddenStates);
-        var logits = lm_head.call(hidden).to(ScalarType.Float32);               // (B, T, V)
-        return new CausalLMOutput(logits, routing, hiddenStates);
     }
 
     /// <summary>Reference initialisation for training from scratch: Linear/Embedding N(0, initializer_range),

@@ -9,6 +9,13 @@ namespace ModuleService.Model.Architecture;
 /// </summary>
 public static class StickBreaking
 {
+    /// <summary>
+    /// Query rows per chunk in <see cref="Attend"/>. A chunk only multiplies against the keys its last row can see,
+    /// so a prefill of T tokens computes (n + 1)/(2n) of the T×C logits (n = T / chunk) instead of all of them,
+    /// and the (B, k, H, rows, C) temporaries stay small for long prompts.
+    /// </summary>
+    public const int QueryChunk = 64;
+
     /// <param name="q">(B, T, k, H, d) queries of the T new tokens, one per selected expert slot.</param>
     /// <param name="k">(B, C, H, d) keys of all C = cached + new tokens.</param>
     /// <param name="v">(B, C, H, d) values.</param>
@@ -19,19 +26,48 @@ public static class StickBreaking
         long time = q.shape[1], context = k.shape[1];
         if (time > context)
             throw new ArgumentException($"queries ({time}) outnumber keys ({context})");
-        var logits = einsum("bikhd,bjhd->bkhij", q, k) / Math.Sqrt(q.shape[4]);   // (B, k, H, T, C)
+        if (time <= QueryChunk) return AttendLast(q, k, v, attentionMask);
+        var chunks = new List<Tensor>();
+        for (long start = 0; start < time; start += QueryChunk)
+        {
+            long rows = Math.Min(QueryChunk, time - start);
+            long visible = context - time + start + rows;                           // keys of the chunk's last row
+            chunks.Add(AttendLast(q.narrow(1, start, rows), k.narrow(1, 0, visible), v.narrow(1, 0, visible),
+                attentionMask?.narrow(1, 0, visible)));
+        }
+        return cat(chunks, 1);
+    }
+
+    /// <summary>
+    /// The T queries are the last T of the C positions: query i sits at C − T + i. Works in (B, H, k, T, C) so both
+    /// products are plain batched matmuls over (B, H) (einsum's equation handling costs more than a decode step's
+    /// arithmetic).
+    /// </summary>
+    private static Tensor AttendLast(Tensor q, Tensor k, Tensor v, Tensor? attentionMask)
+    {
+        var (batch, time, slots, heads, size) = (q.shape[0], q.shape[1], q.shape[2], q.shape[3], q.shape[4]);
+        long context = k.shape[1];
+        var queries = q.permute(0, 3, 2, 1, 4).reshape(batch, heads, slots * time, size);         // (B, H, k·T, d)
+        var logits = (queries.matmul(k.permute(0, 2, 3, 1)) / Math.Sqrt(size))
+            .view(batch, heads, slots, time, context);                                         // (B, H, k, T, C)
         if (attentionMask is not null)
         {
             // A padded key gets logit ≈ −3.4e38: σ = 0 (no weight) and log σ(−l) = 0 (consumes no stick).
             var padding = (1 - attentionMask.to(logits.dtype)) * finfo(logits.dtype).min; // (B, C)
-            logits = logits + padding.view(padding.shape[0], 1, 1, 1, context);
+            logits = logits + padding.view(batch, 1, 1, 1, context);
         }
-        // New token i sits at absolute position C − T + i and sees keys j ≤ C − T + i.
-        var future = ones(time, context, dtype: ScalarType.Bool, device: q.device).tril(context - time).logical_not(); // (T, C)
-        var z = nn.functional.sigmoid(logits).masked_fill(future, 0);
-        var logBeta = nn.functional.logsigmoid(-logits).masked_fill(future, 0);
-        var att = z * SuffixSumExclusive(logBeta).exp();                           // (B, k, H, T, C)
-        return einsum("bkhij,bjhd->bikhd", att, v);                               // (B, T, k, H, d)
+        var z = nn.functional.sigmoid(logits);
+        var logBeta = nn.functional.logsigmoid(-logits);
+        if (time > 1)
+        {
+            // Query i sees keys j ≤ C − T + i; a single query (a decode step) sees every key.
+            var future = ones(time, context, dtype: ScalarType.Bool, device: q.device).tril(context - time).logical_not(); // (T, C)
+            z = z.masked_fill(future, 0);
+            logBeta = logBeta.masked_fill(future, 0);
+        }
+        var att = z * SuffixSumExclusive(logBeta).exp();                                       // (B, H, k, T, C)
+        var y = att.view(batch, heads, slots * time, context).matmul(v.permute(0, 2, 1, 3));   // (B, H, k·T, d)
+        return y.view(batch, heads, slots, time, size).permute(0, 3, 2, 1, 4);                 // (B, T, k, H, d)
     }
 
     /// <summary>

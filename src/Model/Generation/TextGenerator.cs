@@ -42,14 +42,12 @@ public static class TextGenerator
         var rows = Enumerable.Range(0, batch).Select(i => new RowState(i, options, onToken)).ToArray();
         var active = rows.ToList();
 
-        var logits = model.forward(inputIds, attentionMask, cache, expertMask).Logits.select(1, -1); // (B, V)
+        var logits = Step(model, inputIds, attentionMask, cache, expertMask);   // (B, V)
         for (int step = 0; step < options.MaxNewTokens && active.Count > 0; step++)
         {
             cancellation.ThrowIfCancellationRequested();
-            var logProbs = logits.log_softmax(-1);                               // (R, V)
-            var chosen = sampler.Choose(logits, active.Select(r => r.Index).ToList());
-            var chosenLogProbs = logProbs.gather(1, tensor(chosen).unsqueeze(1)).squeeze(1).data<float>().ToArray();
-            var alternatives = options.TopLogprobs > 0 ? TopAlternatives(logProbs, options.TopLogprobs) : null;
+            var (chosen, chosenLogProbs, alternatives) = Pick(logits, sampler, active.Select(r => r.Index).ToList(), options.TopLogprobs);
+            logits.Dispose();
             for (int i = 0; i < active.Count; i++)
             {
                 var token = new GeneratedToken(active[i].Index, step, chosen[i], chosenLogProbs[i], alternatives?[i]);
@@ -58,7 +56,7 @@ public static class TextGenerator
 
             var stillActive = Enumerable.Range(0, active.Count).Where(i => !active[i].Finished).ToArray();
             if (stillActive.Length == 0 || step == options.MaxNewTokens - 1) break;
-            var next = tensor(stillActive.Select(i => chosen[i]).ToArray()).unsqueeze(1);    // (R', 1)
+            var next = stillActive.Select(i => chosen[i]).ToArray();
             if (stillActive.Length < active.Count)
             {
                 var keep = tensor(stillActive.Select(i => (long)i).ToArray());
@@ -68,9 +66,27 @@ public static class TextGenerator
                 active = stillActive.Select(i => active[i]).ToList();
             }
             attentionMask = attentionMask is null ? null : cat([attentionMask, ones(active.Count, 1, dtype: attentionMask.dtype)], 1);
-            logits = model.forward(next, attentionMask, cache, expertMask).Logits.select(1, -1);
+            logits = Step(model, tensor(next).unsqueeze(1), attentionMask, cache, expertMask);   // (R', V) from (R', 1)
         }
         return rows.Select(r => r.Result()).ToList();
+    }
+
+    /// <summary>One forward in its own dispose scope: only the (B, V) logits outlive it, not the step's activations.</summary>
+    private static Tensor Step(ModuleFormerForCausalLM model, Tensor inputIds, Tensor? attentionMask, KvCache cache, ExpertMask? expertMask)
+    {
+        using var scope = NewDisposeScope();
+        return model.NextTokenLogits(inputIds, attentionMask, cache, expertMask).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Chooses each active row's token; returns host values only, so the step's tensors are freed here.</summary>
+    private static (long[] Chosen, float[] LogProbs, List<(long, float)>[]? Alternatives) Pick(Tensor logits, TokenSampler sampler,
+        IReadOnlyList<int> rows, int topLogprobs)
+    {
+        using var scope = NewDisposeScope();
+        var logProbs = logits.log_softmax(-1);                                   // (R, V)
+        var chosen = sampler.Choose(logits, rows);
+        var chosenLogProbs = logProbs.gather(1, tensor(chosen).unsqueeze(1)).squeeze(1).data<float>().ToArray();
+        return (chosen, chosenLogProbs, topLogprobs > 0 ? TopAlternatives(logProbs, topLogprobs) : null);
     }
 
     /// <summary>Left-pads prompts to one length. The mask is null when no row needed padding, as in the reference.</summary>
