@@ -10,7 +10,7 @@ namespace ModuleService.Api.Tests.Integrity;
 /// <summary>The app on a database of its own, serving in fp32 so greedy tokens match the reference fixture.</summary>
 public sealed class IntegrityFixture(PostgresFixture postgres) : ApiFixture(postgres)
 {
-    protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
+    protected override IReadOnlyDictionary<string, string?> FixtureSettings => new Dictionary<string, string?>
     {
         ["Inference:Dtype"] = "Fp32",
         ["Inference:Threads"] = "2",
