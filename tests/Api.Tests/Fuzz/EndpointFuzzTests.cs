@@ -57,6 +57,7 @@ public sealed class EndpointFuzzTests(ApiFixture api, ITestOutputHelper output) 
         Assert.True(newErrors.Count == 0, $"errors logged:\n{string.Join('\n', newErrors.Take(5).Select(e => FuzzInput.Abbreviate(e, 600)))}");
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        foreach (var secret in api.Secrets) Assert.DoesNotContain(secret, api.Logs.Text);
     }
 
     sealed record TargetResult(FuzzTarget Target, int Inputs, List<string> Failures);
