@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
 using ModuleService.Api.Tests.Support;
 using Xunit;
 
@@ -52,6 +54,59 @@ public sealed class FuzzFindingsTests(ApiFixture api) : IClassFixture<ApiFixture
         { "/v1/datasets?name=fuzz&format=text", "multipart/form-data; boundary=fuzz", "--fuzz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.txt\"\r\n\r\nabc", 400 },
         { "/v1/datasets?name=fuzz&format=text", "multipart/form-data; boundary=fuzz", "not multipart at all", 400 },
     };
+
+    /// <summary>(job type, parameter, JSON value): accepted with 202, the job then failed at run time or ignored the value.</summary>
+    public static TheoryData<string, string, string> JobParameters() => new()
+    {
+        { "pretrain", "warmupSteps", "\"ten\"" },
+        { "pretrain", "evalEvery", "-1" },
+        { "pretrain", "evalTokens", "0" },
+        { "pretrain", "logEvery", "0" },
+        { "extend", "checkpointEvery", "-1" },
+        { "extend", "validationDataset", "5" },
+        { "extend", "promote", "\"yes\"" },
+        { "prune", "sequenceLength", "1" },
+        { "prune", "maxTokens", "0" },
+        { "prune", "dryRun", "1" },
+    };
+
+    [Theory]
+    [MemberData(nameof(JobParameters))]
+    public async Task AJobParameterTheJobCannotUse_Is400NamingIt_AndQueuesNothing(string type, string parameter, string value)
+    {
+        var body = JsonNode.Parse((await JobSubmissionAsync(type)).Body)!.AsObject();
+        body[parameter] = JsonNode.Parse(value);
+        var before = await DatabaseState.SnapshotAsync(api);
+
+        var problem = await (await api.Admin.PostAsync("/v1/jobs", new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json")))
+            .ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+
+        Assert.Equal(parameter, problem.Target);
+        Assert.Equal(before, await DatabaseState.SnapshotAsync(api));
+    }
+
+    [Fact]
+    public async Task AJobBodyWithANameTwiceOrInAnotherCharsetThanDeclared_Is400_AndQueuesNothing()
+    {
+        var json = Encoding.UTF8.GetString((await JobSubmissionAsync("evaluate")).Body);
+        var before = await DatabaseState.SnapshotAsync(api);
+        using var twice = new StringContent("{\"type\": \"evaluate\", " + json[1..], Encoding.UTF8, "application/json");
+        using var misdeclared = new ByteArrayContent(Encoding.UTF8.GetBytes(json));
+        misdeclared.Headers.TryAddWithoutValidation("Content-Type", "application/json; charset=utf-16");
+
+        Assert.Contains("'type'", (await (await api.Admin.PostAsync("/v1/jobs", twice)).ShouldBeProblemAsync(HttpStatusCode.BadRequest)).Detail);
+        await (await api.Admin.PostAsync("/v1/jobs", misdeclared)).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Equal(before, await DatabaseState.SnapshotAsync(api));
+    }
+
+    /// <summary>A valid submission of the job type, on an assembly and a dataset that exist (created once per class).</summary>
+    async Task<BodyOverride> JobSubmissionAsync(string type)
+    {
+        await api.ImportAsync(Checkpoints.Fixture(Checkpoints.Tiny), "findings");
+        using var dataset = new ByteArrayContent("{\"text\": \"findings\"}\n"u8.ToArray());
+        Assert.True((await api.Admin.PostAsync("/v1/datasets?name=findings&format=jsonl", dataset)).IsSuccessStatusCode);
+        return EndpointFuzzTests.JobSubmissions("findings", "findings").Single(j => j.Body.AsSpan().IndexOf(Encoding.UTF8.GetBytes($"\"type\":\"{type}\"")) >= 0);
+    }
 
     [Theory]
     [MemberData(nameof(UnreadableBodies))]

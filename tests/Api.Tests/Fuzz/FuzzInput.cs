@@ -32,4 +32,5 @@ public sealed record FuzzInput(FuzzTarget Target, string Kind, string Field, str
 }
 
 /// <summary>A ready-made request body for endpoints whose body shape the API explorer cannot show (raw streams, JsonElement).</summary>
-public sealed record BodyOverride(string Query, byte[] Body, string ContentType);
+/// <param name="Legal">per field, the mutated values (JSON text) that are in its domain and so not sent as garbage.</param>
+public sealed record BodyOverride(string Query, byte[] Body, string ContentType, IReadOnlyDictionary<string, string[]>? Legal = null);

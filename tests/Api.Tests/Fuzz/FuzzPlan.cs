@@ -59,6 +59,7 @@ public static class FuzzPlan
                 foreach (var (kind, value, expect) in FuzzValues.Mutations(field.Kind))
                 {
                     if (realTargets && (kind == "null" || expect == Expectation.Tolerated || FuzzValues.Strings.Any(s => s.Name == kind))) continue;
+                    if (bodyOverride?.Legal?.GetValueOrDefault(field.Name)?.Contains(value) == true) continue;
                     Add(kind, field.Name, Url(baseQuery), WithValue(json, field.Path, value), contentType, expect);
                 }
             if (!realTargets && json is JsonObject)
