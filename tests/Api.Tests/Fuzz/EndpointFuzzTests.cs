@@ -48,7 +48,8 @@ public sealed class EndpointFuzzTests(ApiFixture api, ITestOutputHelper output) 
         var ordered = results.OrderBy(r => r.Target.Template, StringComparer.Ordinal).ThenBy(r => r.Target.Method).ToList();
         output.WriteLine($"{"endpoint",-62} {"inputs",7} {"failures",8}");
         foreach (var r in ordered) output.WriteLine($"{r.Target.ToString(),-62} {r.Inputs,7} {r.Failures.Count,8}");
-        output.WriteLine($"{targets.Count} endpoints, {ordered.Sum(r => r.Inputs)} inputs, {ordered.Sum(r => r.Failures.Count)} failures, {clock.Elapsed.TotalSeconds:F1} s");
+        output.WriteLine($"{targets.Count} endpoints, {ordered.Sum(r => r.Inputs)} inputs, {ordered.Sum(r => r.Failures.Count)} failures, " +
+                         $"{clock.Elapsed.TotalSeconds:F1} s");
         var failures = ordered.SelectMany(r => r.Failures).ToList();
         foreach (var failure in failures.Take(200)) output.WriteLine(failure);
         foreach (var error in newErrors.Select(e => FuzzInput.Abbreviate(e, 400)).Distinct().Take(40)) output.WriteLine("logged: " + error);
@@ -75,7 +76,7 @@ public sealed class EndpointFuzzTests(ApiFixture api, ITestOutputHelper output) 
             ? FuzzPlan.For(target, p => real.Route[(resource, p.Name)], bodyOverride, realTargets: true)
             : [];
         if (target.ToString() == "POST /v1/jobs")
-            existing = [.. real.Jobs.SelectMany(job => FuzzPlan.For(target, _ => "", job, realTargets: true))];
+            existing = [.. real.Jobs.Values.SelectMany(job => FuzzPlan.For(target, _ => "", job, realTargets: true))];
         int? baselineStatus = null;
         foreach (var input in nothing.Concat(existing))
         {
@@ -109,7 +110,7 @@ public sealed class EndpointFuzzTests(ApiFixture api, ITestOutputHelper output) 
     }
 
     /// <summary>Route values and job submissions that refer to things that exist, so the second pass gets past the lookups.</summary>
-    sealed record RealTargets(IReadOnlyDictionary<(string Resource, string Parameter), string> Route, IReadOnlyList<BodyOverride> Jobs);
+    sealed record RealTargets(IReadOnlyDictionary<(string Resource, string Parameter), string> Route, IReadOnlyDictionary<string, BodyOverride> Jobs);
 
     async Task<RealTargets> RealTargetsAsync()
     {
@@ -137,7 +138,7 @@ public sealed class EndpointFuzzTests(ApiFixture api, ITestOutputHelper output) 
     /// would start a job), only with one parameter made wrong; <see cref="BodyOverride.Legal"/> lists the
     /// extreme values that are in a parameter's domain.
     /// </summary>
-    internal static List<BodyOverride> JobSubmissions(string assembly, string dataset)
+    internal static Dictionary<string, BodyOverride> JobSubmissions(string assembly, string dataset)
     {
         using var checkpoint = Inference.InferenceFixture.WriteChatCheckpoint(seed: 3);
         var config = JsonNode.Parse(File.ReadAllText(checkpoint.File("config.json")));
@@ -155,8 +156,8 @@ public sealed class EndpointFuzzTests(ApiFixture api, ITestOutputHelper output) 
         };
         BodyOverride Job(Dictionary<string, object?> body, Dictionary<string, string[]> legal) =>
             new("", JsonSerializer.SerializeToUtf8Bytes(body), "application/json", legal);
-        return
-        [
+        return new[]
+        {
             Job(new() { ["type"] = "import", ["path"] = Checkpoints.Fixture(Checkpoints.Tiny), ["name"] = "fuzz-job-import" }, []),
             Job(new(training) { ["type"] = "pretrain", ["name"] = "fuzz-job-pretrain", ["dataset"] = dataset, ["config"] = config }, trainingLegal),
             Job(new(training)
@@ -171,8 +172,9 @@ public sealed class EndpointFuzzTests(ApiFixture api, ITestOutputHelper output) 
             }, new() { ["maxTokens"] = big }),
             Job(new() { ["type"] = "evaluate", ["assembly"] = assembly, ["datasets"] = new[] { dataset }, ["sequenceLength"] = 16, ["maxTokens"] = 64 },
                 new() { ["maxTokens"] = big }),
-        ];
+        }.ToDictionary(job => JsonNode.Parse(job.Body)!["type"]!.GetValue<string>());
     }
 
-    List<string> ErrorLogs() => api.Logs.Lines.Where(l => l.StartsWith("Error ", StringComparison.Ordinal) || l.StartsWith("Critical ", StringComparison.Ordinal)).ToList();
+    List<string> ErrorLogs() =>
+        api.Logs.Lines.Where(l => l.StartsWith("Error ", StringComparison.Ordinal) || l.StartsWith("Critical ", StringComparison.Ordinal)).ToList();
 }
