@@ -24,7 +24,8 @@ public sealed class ExtendJob(JobData data, ModuleCatalog catalog, AssemblyServi
         var store = services.GetRequiredService<DatasetStore>();
         await store.GetAsync(JobParameters.RequireString(p, "dataset"), ct);
         foreach (var guard in JobParameters.StringList(p, "guardDatasets")) await store.GetAsync(guard, ct);
-        if (p.TryGetProperty("validationDataset", out var v) && v.ValueKind == JsonValueKind.String) await store.GetAsync(v.GetString()!, ct);
+        if (JobParameters.OptionalString(p, "validationDataset") is { } validation) await store.GetAsync(validation, ct);
+        JobParameters.RequireBool(p, "promote");
         JobParameters.RequireInt(p, "newMlpExperts", 0, 256);
         JobParameters.RequireInt(p, "newAttentionExperts", 0, 256);
         if (Get(p, "newMlpExperts", 2) + Get(p, "newAttentionExperts", 0) == 0)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using ModuleService.Registry.Assemblies;
 using ModuleService.Registry.Imports;
 
 namespace ModuleService.Jobs;
@@ -14,8 +15,8 @@ public sealed class ImportJob(CheckpointImporter importer) : IJobHandler
             throw new JobParameterException("path", "an absolute server path of a checkpoint folder is required");
         if (services.GetRequiredService<IOptions<ImportOptions>>().Value.PathProblem(path.GetString()!) is { } problem)
             throw new JobParameterException("path", problem);
-        if (!parameters.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(name.GetString()))
-            throw new JobParameterException("name", "the assembly name is required");
+        if (!parameters.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String || !AssemblyNames.IsValid(name.GetString()))
+            throw new JobParameterException("name", $"the assembly name is required: {AssemblyNames.Rule}");
         return Task.CompletedTask;
     }
 

@@ -31,6 +31,19 @@ public static class JobParameters
             throw new JobParameterException(name, $"must be an integer in {min}..{max}");
     }
 
+    /// <summary>An optional string: absent, null or a string, never another type silently ignored.</summary>
+    public static string? OptionalString(JsonElement p, string name)
+    {
+        if (!p.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
+        return v.ValueKind == JsonValueKind.String ? v.GetString() : throw new JobParameterException(name, "must be a string");
+    }
+
+    public static void RequireBool(JsonElement p, string name)
+    {
+        if (p.TryGetProperty(name, out var v) && v.ValueKind is not (JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null))
+            throw new JobParameterException(name, "must be true or false");
+    }
+
     public static void RequireNumber(JsonElement p, string name, double min, double max)
     {
         if (!p.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return;
@@ -49,10 +62,11 @@ public static class JobParameters
             try { return read().Contains('\0') ? "NUL characters (\\u0000) are not accepted" : null; }
             catch (InvalidOperationException) { return "holds a lone UTF-16 surrogate escape"; }
         }
+        string Field(string? name) => name is null ? path.Length == 0 ? "body" : path : path.Length == 0 ? name : $"{path}.{name}";
         switch (element.ValueKind)
         {
             case JsonValueKind.String when Problem(element.GetString!) is { } problem:
-                throw new JobParameterException(path.Length == 0 ? "body" : path, problem);
+                throw new JobParameterException(Field(null), problem);
             case JsonValueKind.Array:
                 var index = 0;
                 foreach (var item in element.EnumerateArray()) RequireStorableText(item, $"{path}[{index++}]");
@@ -60,8 +74,8 @@ public static class JobParameters
             case JsonValueKind.Object:
                 foreach (var property in element.EnumerateObject())
                 {
-                    if (Problem(() => property.Name) is { } problem) throw new JobParameterException(path.Length == 0 ? "body" : path, $"a property name {problem}");
-                    RequireStorableText(property.Value, path.Length == 0 ? property.Name : $"{path}.{property.Name}");
+                    if (Problem(() => property.Name) is { } problem) throw new JobParameterException(Field(null), $"a property name {problem}");
+                    RequireStorableText(property.Value, Field(property.Name));
                 }
                 break;
         }
@@ -78,5 +92,11 @@ public static class JobParameters
         RequireNumber(p, "learningRate", 1e-7, 1);
         RequireNumber(p, "auxLossWeight", 0, 100);
         RequireNumber(p, "loadConcentrationWeight", 0, 100);
+        // Read by TrainingParameters at run time: a wrong value here used to fail the job minutes later, not the request.
+        RequireInt(p, "warmupSteps", 0, int.MaxValue);
+        RequireInt(p, "evalEvery", 0, int.MaxValue);
+        RequireInt(p, "evalTokens", 1, long.MaxValue);
+        RequireInt(p, "logEvery", 1, int.MaxValue);
+        RequireInt(p, "checkpointEvery", 0, int.MaxValue);
     }
 }

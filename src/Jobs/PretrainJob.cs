@@ -5,6 +5,7 @@ using ModuleService.Model.Architecture;
 using ModuleService.Model.Checkpoints;
 using ModuleService.Model.Tokenizers;
 using ModuleService.Model.Training;
+using ModuleService.Registry.Assemblies;
 using ModuleService.Registry.Datasets;
 using ModuleService.Registry.Imports;
 
@@ -18,7 +19,7 @@ public sealed class PretrainJob(JobData data, CheckpointImporter importer) : IJo
 {
     public async Task ValidateAsync(JsonElement p, IServiceProvider services, CancellationToken ct)
     {
-        JobParameters.RequireString(p, "name");
+        if (!AssemblyNames.IsValid(JobParameters.RequireString(p, "name"))) throw new JobParameterException("name", AssemblyNames.Rule);
         await services.GetRequiredService<DatasetStore>().GetAsync(JobParameters.RequireString(p, "dataset"), ct);
         var config = Config(p);
         if (config.Tokenizer is null) throw new JobParameterException("config.modsvc_tokenizer", $"name the tokenizer: {string.Join(", ", TokenizerCatalog.Names)}");

@@ -20,6 +20,9 @@ public sealed class PruneJob(JobData data, AssemblyService assemblies, ModuleCat
         var assembly = await assemblies.GetAsync(AssemblyRef.Parse(JobParameters.RequireString(p, "assembly")), ct);
         await services.GetRequiredService<DatasetStore>().GetAsync(JobParameters.RequireString(p, "dataset"), ct);
         JobParameters.RequireInt(p, "keepMlpExperts", 1, 4096, optional: false);
+        JobParameters.RequireInt(p, "sequenceLength", 2, 8192);
+        JobParameters.RequireInt(p, "maxTokens", 1, long.MaxValue);
+        JobParameters.RequireBool(p, "dryRun");
         int keep = p.GetProperty("keepMlpExperts").GetInt32();
         var config = FamilyConfig.ToConfig((await catalog.GetFamilyAsync(assembly.Summary.FamilyId.ToString(), ct)).Config.GetRawText());
         if (keep < config.MlpTopK || keep > assembly.MlpExperts)

@@ -38,6 +38,7 @@ public static class HostingExtensions
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
             o.SerializerOptions.Converters.Add(new NulFreeStringConverter());
             o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip;
+            o.SerializerOptions.AllowDuplicateProperties = false;   // which of two values would count is up to the reader
         });
         // Binding failures (a malformed query value, an unreadable or missing body) become BadHttpRequestExceptions
         // whose message names the parameter, and so ProblemDetails that say which one; otherwise the 400 has no detail.

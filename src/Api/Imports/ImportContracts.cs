@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ModuleService.Registry.Assemblies;
 using ModuleService.Registry.Imports;
 
 namespace ModuleService.Api.Imports;
@@ -36,13 +37,3 @@ public sealed record ImportRequest(string? Path, string? Name)
 
 /// <param name="Created">false when the same manifest was already the latest version (nothing was written).</param>
 public sealed record ImportResponse(string Name, int Version, string ManifestHash, int Modules, bool Created, int NewModuleVersions, int NewBlobs);
-
-/// <summary>Assembly names appear in URLs and in <c>name@version</c> model ids.</summary>
-public static class AssemblyNames
-{
-    public const string Rule = "1-100 characters: letters, digits, '.', '_' or '-', starting with a letter or digit";
-
-    public static bool IsValid(string name) =>
-        name.Length is >= 1 and <= 100 && char.IsAsciiLetterOrDigit(name[0]) &&
-        name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
-}

@@ -60,10 +60,12 @@ public static class CompletionsApi
 /// <summary>Request bodies read by hand, so a type error names the JSON path at fault.</summary>
 public static class RequestBody
 {
-    // Strict numbers: the web defaults would take "n": "2", a wrong type for OpenAI clients and for us.
+    // Strict numbers: the web defaults would take "n": "2", a wrong type for OpenAI clients and for us. A name given
+    // twice is refused rather than resolved by whichever reader comes later.
     static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
     {
         AllowTrailingCommas = true,
+        AllowDuplicateProperties = false,
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict,
         Converters = { new NulFreeStringConverter() },
     };
@@ -72,9 +74,10 @@ public static class RequestBody
     {
         if (context.Request.HasJsonContentType() is false)
             throw new RequestFieldException("body", "Content-Type must be application/json");
+        var body = Utf8Body(context.Request);
         try
         {
-            return await JsonSerializer.DeserializeAsync<T>(context.Request.Body, Options, context.RequestAborted)
+            return await JsonSerializer.DeserializeAsync<T>(body, Options, context.RequestAborted)
                 ?? throw new RequestFieldException("body", "must be a JSON object");
         }
         catch (JsonException e)
@@ -82,5 +85,20 @@ public static class RequestBody
             throw new RequestFieldException(string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "body" : e.Path.TrimStart('$', '.'),
                 $"malformed or wrongly typed JSON: {e.Message}");
         }
+        finally
+        {
+            if (body != context.Request.Body) await body.DisposeAsync();
+        }
     }
+
+    /// <summary>
+    /// The body as UTF-8: another charset in the Content-Type is decoded as the framework's JSON binding does (unknown
+    /// ones were refused by <see cref="RequestGuards"/>); reading its bytes as UTF-8 regardless took a body that did
+    /// not match its header.
+    /// </summary>
+    static Stream Utf8Body(HttpRequest request) =>
+        Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(request.ContentType, out var type) && type.Encoding is { } encoding
+            && encoding.CodePage != System.Text.Encoding.UTF8.CodePage
+            ? System.Text.Encoding.CreateTranscodingStream(request.Body, encoding, System.Text.Encoding.UTF8, leaveOpen: true)
+            : request.Body;
 }

@@ -55,8 +55,8 @@ public sealed class AssemblyWriter(RegistryDbContext db, StageLog stages, AuditL
 
     static void RequireName(string name)
     {
-        if (string.IsNullOrWhiteSpace(name) || name.Length > 200 || name.Contains('@') || name.Any(char.IsWhiteSpace))
-            throw new InvalidModuleOperationException("name", $"assembly name '{name}' must be 1-200 characters without '@' or whitespace");
+        if (!AssemblyNames.IsValid(name))
+            throw new InvalidModuleOperationException("name", $"assembly name '{name}': {AssemblyNames.Rule}");
     }
 }
 

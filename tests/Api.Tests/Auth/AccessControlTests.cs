@@ -23,7 +23,7 @@ public sealed class AccessControlTests(ApiFixture api) : IClassFixture<ApiFixtur
         var mapped = EndpointTable.Mapped(api.Factory.Services.GetRequiredService<EndpointDataSource>())
             .Where(e => !EndpointTable.IsInternal(e.Template))
             .Select(e => $"{e.Method} {e.Template}").ToHashSet();
-        var table = EndpointTable.All.Select(e => e.ToString()).ToHashSet();
+        var table = EndpointTable.All.Where(e => !EndpointTable.IsInternal(e.Template)).Select(e => e.ToString()).ToHashSet();
 
         Assert.True(mapped.Except(table).Order().ToList() is [], $"endpoints without an access-control row: {string.Join(", ", mapped.Except(table).Order())}");
         Assert.True(table.Except(mapped).Order().ToList() is [], $"table rows the app does not map: {string.Join(", ", table.Except(mapped).Order())}");
@@ -80,13 +80,10 @@ public sealed class AccessControlTests(ApiFixture api) : IClassFixture<ApiFixtur
         var key = await api.CreateKeyAsync("logged-key", "read", "train");
         var revoked = await RevokedAdminKeyAsync();
         var unknown = "msk_" + Guid.NewGuid().ToString("N");
+        // Every endpoint, the dashboard and Swagger included, with a scoped, a revoked, an unknown and the admin key.
         foreach (var secret in new[] { key.Secret, revoked.Secret, unknown, api.BootstrapKey })
-        {
-            using var client = api.Client(secret);
-            await client.GetAsync("/v1/assemblies");
-            await client.PostJsonAsync("/v1/assemblies", new { name = "n", @base = "nobody" });
-            await client.GetAsync("/v1/audit");
-        }
+            foreach (var endpoint in EndpointTable.All)
+                (await SendAsync(endpoint, new AuthenticationHeaderValue("Bearer", secret))).Dispose();
         var keys = await (await api.Admin.GetAsync("/v1/keys?includeRevoked=true")).Content.ReadAsStringAsync();
 
         var logs = api.Logs.Text;
@@ -123,7 +120,7 @@ public sealed class AccessControlTests(ApiFixture api) : IClassFixture<ApiFixtur
         using var client = api.Client();
         using var request = new HttpRequestMessage(new HttpMethod(endpoint.Method), endpoint.Url);
         request.Headers.Authorization = authorization;
-        if (endpoint.Method is "POST" or "PUT") request.Content = new StringContent(endpoint.Body, Encoding.UTF8, "application/json");
+        if (endpoint.Method is "POST" or "PUT") request.Content = new StringContent(endpoint.Body, Encoding.UTF8, endpoint.ContentType);
         return await client.SendAsync(request);
     }
 }

@@ -5,8 +5,9 @@ namespace ModuleService.Api.Tests.Auth;
 
 /// <summary>One endpoint of the API: its method, route template, a callable URL and the scope it requires.</summary>
 /// <param name="Scope">null for endpoints open to anonymous callers.</param>
-/// <param name="Body">JSON body of POSTs and PUTs; endpoints whose scope depends on the body (job types) need a real one.</param>
-public sealed record EndpointCase(string Method, string Template, string Url, string? Scope, string Body = "{}")
+/// <param name="Body">body of POSTs and PUTs; endpoints whose scope depends on the body (job types) need a real one.</param>
+public sealed record EndpointCase(string Method, string Template, string Url, string? Scope, string Body = "{}",
+    string ContentType = "application/json")
 {
     public override string ToString() => $"{Method} {Template}";
 }
@@ -18,6 +19,7 @@ public sealed record EndpointCase(string Method, string Template, string Url, st
 public static class EndpointTable
 {
     const string Id = "0196f3c8-0000-7000-8000-000000000001";
+    const string Form = "application/x-www-form-urlencoded";
 
     public static readonly IReadOnlyList<EndpointCase> All =
     [
@@ -72,6 +74,16 @@ public static class EndpointTable
         new("GET", "/v1/datasets/{id}/download", "/v1/datasets/nobody/download", "read"),
         new("POST", "/v1/datasets/{id}/archive", "/v1/datasets/nobody/archive", "train"),
         new("POST", "/v1/datasets/{id}/restore", "/v1/datasets/nobody/restore", "train"),
+
+        // Served by middleware, not endpoints. Swagger is documentation, open to all; what its try-it-out sends goes
+        // to the endpoints above and meets their rules. The Hangfire dashboard (pages and its POST actions) is admin only.
+        new("GET", "/swagger/index.html", "/swagger/index.html", null),
+        new("GET", "/swagger/v1/swagger.json", "/swagger/v1/swagger.json", null),
+        new("GET", "/hangfire", "/hangfire", "admin"),
+        new("GET", "/hangfire/jobs/enqueued", "/hangfire/jobs/enqueued", "admin"),
+        new("GET", "/hangfire/servers", "/hangfire/servers", "admin"),
+        new("POST", "/hangfire/stats", "/hangfire/stats", "admin", "metrics[]=enqueued:count", Form),
+        new("POST", "/hangfire/jobs/enqueued/delete", "/hangfire/jobs/enqueued/delete", "admin", "jobs[]=1", Form),
     ];
 
     public static IEnumerable<object[]> Cases => All.Select(c => new object[] { c });

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using ModuleService.Api.Tests.Support;
 using ModuleService.Registry;
@@ -47,7 +48,8 @@ public sealed class EndpointFuzzTests(ApiFixture api, ITestOutputHelper output) 
         var ordered = results.OrderBy(r => r.Target.Template, StringComparer.Ordinal).ThenBy(r => r.Target.Method).ToList();
         output.WriteLine($"{"endpoint",-62} {"inputs",7} {"failures",8}");
         foreach (var r in ordered) output.WriteLine($"{r.Target.ToString(),-62} {r.Inputs,7} {r.Failures.Count,8}");
-        output.WriteLine($"{targets.Count} endpoints, {ordered.Sum(r => r.Inputs)} inputs, {ordered.Sum(r => r.Failures.Count)} failures, {clock.Elapsed.TotalSeconds:F1} s");
+        output.WriteLine($"{targets.Count} endpoints, {ordered.Sum(r => r.Inputs)} inputs, {ordered.Sum(r => r.Failures.Count)} failures, " +
+                         $"{clock.Elapsed.TotalSeconds:F1} s");
         var failures = ordered.SelectMany(r => r.Failures).ToList();
         foreach (var failure in failures.Take(200)) output.WriteLine(failure);
         foreach (var error in newErrors.Select(e => FuzzInput.Abbreviate(e, 400)).Distinct().Take(40)) output.WriteLine("logged: " + error);
@@ -57,11 +59,12 @@ public sealed class EndpointFuzzTests(ApiFixture api, ITestOutputHelper output) 
         Assert.True(newErrors.Count == 0, $"errors logged:\n{string.Join('\n', newErrors.Take(5).Select(e => FuzzInput.Abbreviate(e, 600)))}");
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        foreach (var secret in api.Secrets) Assert.DoesNotContain(secret, api.Logs.Text);
     }
 
     sealed record TargetResult(FuzzTarget Target, int Inputs, List<string> Failures);
 
-    async Task<TargetResult> FuzzAsync(FuzzTarget target, IReadOnlyDictionary<(string, string), string> real)
+    async Task<TargetResult> FuzzAsync(FuzzTarget target, RealTargets real)
     {
         Overrides.TryGetValue(target.ToString(), out var bodyOverride);
         var failures = new List<string>();
@@ -69,9 +72,11 @@ public sealed class EndpointFuzzTests(ApiFixture api, ITestOutputHelper output) 
         var nothing = FuzzPlan.For(target, p => p.IsGuid ? FuzzValues.NoId.ToString() : p.Name == "version" ? "1" : FuzzValues.Nobody,
             bodyOverride, realTargets: false);
         var resource = target.Template.Split('/', StringSplitOptions.RemoveEmptyEntries).ElementAtOrDefault(1) ?? "";
-        var existing = target.Route.Count > 0 && target.Route.All(p => real.ContainsKey((resource, p.Name)))
-            ? FuzzPlan.For(target, p => real[(resource, p.Name)], bodyOverride, realTargets: true)
+        var existing = target.Route.Count > 0 && target.Route.All(p => real.Route.ContainsKey((resource, p.Name)))
+            ? FuzzPlan.For(target, p => real.Route[(resource, p.Name)], bodyOverride, realTargets: true)
             : [];
+        if (target.ToString() == "POST /v1/jobs")
+            existing = [.. real.Jobs.Values.SelectMany(job => FuzzPlan.For(target, _ => "", job, realTargets: true))];
         int? baselineStatus = null;
         foreach (var input in nothing.Concat(existing))
         {
@@ -104,8 +109,10 @@ public sealed class EndpointFuzzTests(ApiFixture api, ITestOutputHelper output) 
         return null;
     }
 
-    /// <summary>Things that exist, so that the second pass reaches the code behind the lookups.</summary>
-    async Task<IReadOnlyDictionary<(string, string), string>> RealTargetsAsync()
+    /// <summary>Route values and job submissions that refer to things that exist, so the second pass gets past the lookups.</summary>
+    sealed record RealTargets(IReadOnlyDictionary<(string Resource, string Parameter), string> Route, IReadOnlyDictionary<string, BodyOverride> Jobs);
+
+    async Task<RealTargets> RealTargetsAsync()
     {
         var assembly = ApiFixture.UniqueName("fuzz-real");
         await api.ImportAsync(Checkpoints.Fixture(Checkpoints.Tiny), assembly);
@@ -113,7 +120,7 @@ public sealed class EndpointFuzzTests(ApiFixture api, ITestOutputHelper output) 
         var family = (await api.GetAsync<JsonObject>("/v1/families"))["items"]![0]!["name"]!.GetValue<string>();
         using var dataset = new ByteArrayContent("{\"text\": \"fuzz\"}\n"u8.ToArray());
         var uploaded = await (await api.Admin.PostAsync("/v1/datasets?name=fuzz-real&format=jsonl", dataset)).ShouldBeAsync<JsonObject>(HttpStatusCode.Created);
-        return new Dictionary<(string, string), string>
+        var route = new Dictionary<(string, string), string>
         {
             [("assemblies", "name")] = assembly,
             [("assemblies", "version")] = "1",
@@ -123,7 +130,51 @@ public sealed class EndpointFuzzTests(ApiFixture api, ITestOutputHelper output) 
             [("module-versions", "id")] = version.Id.ToString(),
             [("datasets", "id")] = uploaded["id"]!.GetValue<string>(),
         };
+        return new RealTargets(route, JobSubmissions(assembly, "fuzz-real"));
     }
 
-    List<string> ErrorLogs() => api.Logs.Lines.Where(l => l.StartsWith("Error ", StringComparison.Ordinal) || l.StartsWith("Critical ", StringComparison.Ordinal)).ToList();
+    /// <summary>
+    /// One valid submission of every job type, every parameter set. The fuzzer never sends them as they are (that
+    /// would start a job), only with one parameter made wrong; <see cref="BodyOverride.Legal"/> lists the
+    /// extreme values that are in a parameter's domain.
+    /// </summary>
+    internal static Dictionary<string, BodyOverride> JobSubmissions(string assembly, string dataset)
+    {
+        using var checkpoint = Inference.InferenceFixture.WriteChatCheckpoint(seed: 3);
+        var config = JsonNode.Parse(File.ReadAllText(checkpoint.File("config.json")));
+        var training = new Dictionary<string, object?>
+        {
+            ["steps"] = 1, ["tokens"] = 1000, ["batchSize"] = 2, ["sequenceLength"] = 16, ["seed"] = 1, ["learningRate"] = 0.001,
+            ["auxLossWeight"] = 0.01, ["loadConcentrationWeight"] = 0.1, ["warmupSteps"] = 1, ["evalEvery"] = 1, ["evalTokens"] = 64,
+            ["logEvery"] = 1, ["checkpointEvery"] = 1,
+        };
+        string[] big = ["2147483647"], zeroOrBig = ["0", "2147483647"];
+        var trainingLegal = new Dictionary<string, string[]>
+        {
+            ["seed"] = ["-1", "0", "-2147483648", "2147483647"], ["tokens"] = big, ["evalTokens"] = big, ["warmupSteps"] = zeroOrBig,
+            ["evalEvery"] = zeroOrBig, ["logEvery"] = big, ["checkpointEvery"] = zeroOrBig, ["auxLossWeight"] = ["0"], ["loadConcentrationWeight"] = ["0"],
+        };
+        BodyOverride Job(Dictionary<string, object?> body, Dictionary<string, string[]> legal) =>
+            new("", JsonSerializer.SerializeToUtf8Bytes(body), "application/json", legal);
+        return new[]
+        {
+            Job(new() { ["type"] = "import", ["path"] = Checkpoints.Fixture(Checkpoints.Tiny), ["name"] = "fuzz-job-import" }, []),
+            Job(new(training) { ["type"] = "pretrain", ["name"] = "fuzz-job-pretrain", ["dataset"] = dataset, ["config"] = config }, trainingLegal),
+            Job(new(training)
+            {
+                ["type"] = "extend", ["assembly"] = assembly, ["dataset"] = dataset, ["newMlpExperts"] = 1, ["newAttentionExperts"] = 1,
+                ["validationDataset"] = dataset, ["guardDatasets"] = new[] { dataset }, ["forgettingBudget"] = 0.5, ["promote"] = false,
+            }, new(trainingLegal) { ["newMlpExperts"] = ["0"], ["newAttentionExperts"] = ["0"], ["forgettingBudget"] = ["0"], ["guardDatasets"] = ["[]"] }),
+            Job(new()
+            {
+                ["type"] = "prune", ["assembly"] = assembly, ["dataset"] = dataset, ["keepMlpExperts"] = 4, ["dryRun"] = true,
+                ["sequenceLength"] = 16, ["maxTokens"] = 64,
+            }, new() { ["maxTokens"] = big }),
+            Job(new() { ["type"] = "evaluate", ["assembly"] = assembly, ["datasets"] = new[] { dataset }, ["sequenceLength"] = 16, ["maxTokens"] = 64 },
+                new() { ["maxTokens"] = big }),
+        }.ToDictionary(job => JsonNode.Parse(job.Body)!["type"]!.GetValue<string>());
+    }
+
+    List<string> ErrorLogs() =>
+        api.Logs.Lines.Where(l => l.StartsWith("Error ", StringComparison.Ordinal) || l.StartsWith("Critical ", StringComparison.Ordinal)).ToList();
 }

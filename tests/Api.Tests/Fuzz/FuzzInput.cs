@@ -12,12 +12,13 @@ public enum Expectation
 }
 
 /// <summary>One malformed request: what was changed (<see cref="Kind"/> of <see cref="Field"/>) and what must come back.</summary>
+/// <param name="Method">another method than the endpoint's, for inputs that try one it does not map.</param>
 public sealed record FuzzInput(FuzzTarget Target, string Kind, string Field, string Url, byte[]? Body, string? ContentType,
-    Expectation Expect)
+    Expectation Expect, string? Method = null)
 {
     public HttpRequestMessage ToRequest()
     {
-        var request = new HttpRequestMessage(new HttpMethod(Target.Method), Url);
+        var request = new HttpRequestMessage(new HttpMethod(Method ?? Target.Method), Url);
         if (Body is not null)
         {
             request.Content = new ByteArrayContent(Body);
@@ -32,4 +33,5 @@ public sealed record FuzzInput(FuzzTarget Target, string Kind, string Field, str
 }
 
 /// <summary>A ready-made request body for endpoints whose body shape the API explorer cannot show (raw streams, JsonElement).</summary>
-public sealed record BodyOverride(string Query, byte[] Body, string ContentType);
+/// <param name="Legal">per field, the mutated values (JSON text) that are in its domain and so not sent as garbage.</param>
+public sealed record BodyOverride(string Query, byte[] Body, string ContentType, IReadOnlyDictionary<string, string[]>? Legal = null);

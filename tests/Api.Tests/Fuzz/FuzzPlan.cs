@@ -25,7 +25,12 @@ public static class FuzzPlan
             inputs.Add(new FuzzInput(target, kind, field, url, body, contentType, expect));
 
         var (baseline, contentType, json, fields) = BaselineBody(target, bodyOverride);
-        if (!realTargets) Add("baseline", "-", Url(baseQuery), baseline, contentType, Expectation.Tolerated);
+        if (!realTargets)
+        {
+            Add("baseline", "-", Url(baseQuery), baseline, contentType, Expectation.Tolerated);
+            foreach (var method in new[] { "PUT", "DELETE", "PATCH" })
+                inputs.Add(new FuzzInput(target, "unmapped method", method, Url(baseQuery), baseline, contentType, Expectation.ClientError, method));
+        }
 
         if (!realTargets)
             foreach (var parameter in target.Route)
@@ -59,6 +64,7 @@ public static class FuzzPlan
                 foreach (var (kind, value, expect) in FuzzValues.Mutations(field.Kind))
                 {
                     if (realTargets && (kind == "null" || expect == Expectation.Tolerated || FuzzValues.Strings.Any(s => s.Name == kind))) continue;
+                    if (bodyOverride?.Legal?.GetValueOrDefault(field.Name)?.Contains(value) == true) continue;
                     Add(kind, field.Name, Url(baseQuery), WithValue(json, field.Path, value), contentType, expect);
                 }
             if (!realTargets && json is JsonObject)
