@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The benchmark suite of issue #7 (not a timed test, not run by CI): the tiny, small (default model) and
+# MoLM-350M-4B-shaped configs × {sparse, dense with equal active parameters, dense with equal total parameters}
+# × {fp32, bf16} × {prefill 8×256, decode batch 1, decode batch 8, training step}, each config in one
+# `modsvc bench` process that first measures the machine's limits (matmul rates, copy bandwidth).
+# Writes DIR/<config>.md and DIR/<config>.json and prints the markdown.
+#
+#   scripts/bench-suite.sh [--out DIR] [--runs 3] [--threads 2] [--molm-layers 2] [--dtypes fp32,bf16]
+#                          [--budget-seconds 300] [--configs tiny,small,molm-350m-4b] [--no-build]
+#
+# MoLM-350M-4B is run with --molm-layers of its 24 layers (the dense-equal-total variant has 4.1 B parameters
+# at 24 layers; training it needs AdamW state for all of them). Runs whose prefill would exceed
+# --budget-seconds at the measured matmul rate are skipped and listed (bf16 is emulated, ~50× slower than
+# fp32, on CPUs without AVX512-BF16). Check `uptime` first: the numbers mean little on a busy machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+out=bench-results runs=3 threads=2 molm_layers=2 dtypes=fp32,bf16 budget=300 configs=tiny,small,molm-350m-4b build=1
+usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --out) out=$2; shift 2 ;;
+        --runs) runs=$2; shift 2 ;;
+        --threads) threads=$2; shift 2 ;;
+        --molm-layers) molm_layers=$2; shift 2 ;;
+        --dtypes) dtypes=$2; shift 2 ;;
+        --budget-seconds) budget=$2; shift 2 ;;
+        --configs) configs=$2; shift 2 ;;
+        --no-build) build=0; shift ;;
+        -h|--help) usage ;;
+        *) echo "bench-suite: unknown argument $1" >&2; usage ;;
+    esac
+done
+
+mkdir -p "$out"
+[ "$build" -eq 0 ] || dotnet build src/Cli -c Release -v q -nologo >&2
+for config in ${configs//,/ }; do
+    layers=(); [ "$config" = molm-350m-4b ] && layers=(--layers "$molm_layers")
+    echo "[suite] $config ($(cut -d' ' -f1-3 /proc/loadavg) load)" >&2
+    dotnet src/Cli/bin/Release/net10.0/modsvc.dll bench --config "src/Cli/bench-configs/$config.json" "${layers[@]}" \
+        --dtype "$dtypes" --threads "$threads" --runs "$runs" --dense-baselines --limits --train \
+        --budget-seconds "$budget" --output "$out/$config.json" | tee "$out/$config.md"
+    echo
+done
