@@ -14,6 +14,7 @@
 # dense-equal-total variant has 4.1 B parameters at 24 layers, and training needs AdamW state for all of them.
 # Runs whose prefill would exceed --budget-seconds at the measured matmul rate are skipped and listed.
 # Check `uptime` first: the numbers mean little on a busy machine (each report states the load).
+# MODSVC_DLL=path/to/modsvc.dll runs another build (e.g. a copy, so rebuilding the tree cannot change it mid-run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,11 +37,12 @@ done
 
 mkdir -p "$out"
 [ "$build" -eq 0 ] || dotnet build src/Cli -c Release -v q -nologo >&2
+modsvc=${MODSVC_DLL:-src/Cli/bin/Release/net10.0/modsvc.dll}
 # bench CONFIG NAME DTYPES RUNS [extra options]
 bench() {
     local config=$1 name=$2 dtypes=$3 runs=$4; shift 4
     echo "[suite] $name (load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
-    dotnet src/Cli/bin/Release/net10.0/modsvc.dll bench --config "src/Cli/bench-configs/$config.json" "$@" \
+    dotnet "$modsvc" bench --config "src/Cli/bench-configs/$config.json" "$@" \
         --dtype "$dtypes" --threads "$threads" --runs "$runs" --dense-baselines --limits --train \
         --budget-seconds "$budget" --output "$out/$name.json" | tee "$out/$name.md"
     echo
