@@ -20,8 +20,8 @@ public static class BenchCommand
                     (new tokens / wall time of the whole call, prompt pass included)
           train     (--train, fp32 only) one Trainer step on 8×256 tokens: forward, LM + router loss,
                     backward, gradient clipping, AdamW                                  → train_tokens_per_s
-        Each measurement: one warm-up run, then the median of --runs runs. Prints markdown tables on stdout;
-        progress goes to stderr.
+        Each measurement: one warm-up run, then the median of --runs runs (one run when the warm-up took over
+        30 s). Prints markdown tables on stdout; progress goes to stderr.
 
           --config FILE        a config.json (src/Cli/bench-configs: tiny, small, peer, molm-350m-4b)
           --dtype LIST         weight dtypes, comma-separated (default fp32). bf16 is emulated (slower than fp32)
