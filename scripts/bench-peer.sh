@@ -14,6 +14,7 @@
 # stand-in (Debian bookworm has no transformers package). The reference runs on Debian's python3-torch (1.13,
 # /usr/bin/python3), which this script installs with apt-get if it is missing (sudo when not root). The reference
 # runs in float32 only; `--dtypes` chooses what modsvc runs (bf16 is slow on CPUs without AVX512-BF16).
+# MODSVC_DLL=path/to/modsvc.dll times another build of modsvc.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -47,7 +48,7 @@ fi
 out=${out:-$(mktemp -d -t bench-peer-XXXXXX)}
 mkdir -p "$out"
 [ "$build" -eq 0 ] || dotnet build src/Cli -c Release -v q -nologo >&2
-modsvc=(dotnet "$root/src/Cli/bin/Release/net10.0/modsvc.dll")
+modsvc=(dotnet "${MODSVC_DLL:-$root/src/Cli/bin/Release/net10.0/modsvc.dll}")
 config=$root/src/Cli/bench-configs/peer.json
 
 for round in $(seq 1 "$rounds"); do

@@ -11,7 +11,7 @@ public static class BenchCommand
     public const string Usage = """
         Usage: modsvc bench --config CONFIG.json [--dtype fp32|bf16|fp32,bf16] [--dense-baselines] [--limits] [--train]
                             [--matmul-size N]
-                            [--json] [--output FILE] [--threads N] [--runs N] [--layers N] [--seed S]
+                            [--budget-seconds S] [--json] [--output FILE] [--threads N] [--runs N] [--layers N] [--seed S]
 
         Builds the config with random weights (InitializeWeights(seed)) and measures, per variant and dtype:
           prefill   one forward over 8×256 random tokens, no cache, inference mode     → forward_tokens_per_s
@@ -20,8 +20,8 @@ public static class BenchCommand
                     (new tokens / wall time of the whole call, prompt pass included)
           train     (--train, fp32 only) one Trainer step on 8×256 tokens: forward, LM + router loss,
                     backward, gradient clipping, AdamW                                  → train_tokens_per_s
-        Each measurement: one warm-up run, then the median of --runs runs. Prints markdown tables on stdout;
-        progress goes to stderr.
+        Each measurement: one warm-up run, then the median of --runs runs (one run when the warm-up took over
+        30 s). Prints markdown tables on stdout; progress goes to stderr.
 
           --config FILE        a config.json (src/Cli/bench-configs: tiny, small, peer, molm-350m-4b)
           --dtype LIST         weight dtypes, comma-separated (default fp32). bf16 is emulated (slower than fp32)
@@ -39,6 +39,9 @@ public static class BenchCommand
           --matmul-size N      n of the limit matmuls (default 2048; a 2048³ bf16 matmul takes ~10 s on
                                CPUs without AVX512-BF16)
           --train              also time a training step (fp32 variants only)
+          --budget-seconds S   with --limits: skip a variant×dtype whose prefill would take longer than S
+                               seconds at the measured matmul rate (useful FLOPs ÷ rate), e.g. a large dense
+                               model in bf16 on a CPU that emulates bf16; the report lists what was skipped
           --json               also print the JSON document as the last stdout line
           --output FILE        write the JSON document to FILE
           --threads N          torch intra-op threads (default 2)
@@ -64,7 +67,7 @@ public static class BenchCommand
         """;
 
     private static readonly CommandSpec Spec = new(Name, Usage,
-        ["--config", "--dtype", "--threads", "--runs", "--layers", "--seed", "--output", "--matmul-size"],
+        ["--config", "--dtype", "--threads", "--runs", "--layers", "--seed", "--output", "--matmul-size", "--budget-seconds"],
         ["--json", "--dense-baselines", "--limits", "--train"]);
 
     public static int Run(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr) =>
@@ -88,18 +91,30 @@ public static class BenchCommand
             stderr.WriteLine($"[bench] machine: {settings.Machine.Describe()}");
             int matmulSize = options.Int("--matmul-size", BenchLimits.DefaultMatmulSize, min: 16);
             var limits = options.Has("--limits") ? BenchLimits.Measure(matmulSize, runs, stderr) : null;
+            double? budget = options.Has("--budget-seconds") ? options.Double("--budget-seconds", 0, ("> 0", b => b > 0)) : null;
+            if (budget is not null && limits is null) throw new UsageException("--budget-seconds needs --limits");
             var results = new List<BenchResult>();
+            var skipped = new List<SkippedRun>();
             foreach (var variant in BenchVariants.For(config, options.Has("--dense-baselines")))
             {
                 foreach (var dtype in dtypes)
                 {
+                    double estimate = BenchWork.ForwardFlops(variant.Config, ParameterCounts.For(variant.Config), BenchRunner.PrefillBatch, BenchRunner.PrefillTokens)
+                                      / (limits?.MatmulGflops(dtype) * 1e9 ?? double.PositiveInfinity);
+                    if (estimate > budget)
+                    {
+                        stderr.WriteLine($"[bench] {variant.Name} {CommandLine.DTypeName(dtype)}: skipped, prefill estimated at {estimate:F0} s");
+                        skipped.Add(new SkippedRun(variant.Name, CommandLine.DTypeName(dtype), estimate));
+                        continue;
+                    }
                     results.Add(BenchRunner.Run(variant, dtype, runs, seed, options.Has("--train"), stderr));
                     // Free the previous model's native memory before building the next one.
                     GC.Collect();
                     GC.WaitForPendingFinalizers();
                 }
             }
-            settings = settings with { LoadAtEnd = ProcessStats.LoadAverage() };
+            if (results.Count == 0) throw new CliException("every variant was skipped (--budget-seconds)");
+            settings = settings with { LoadAtEnd = ProcessStats.LoadAverage(), Skipped = skipped };
             BenchReport.WriteMarkdown(stdout, settings, limits, results);
             var json = BenchJson.Serialize(settings, limits, results);
             if (options.Has("--json")) stdout.WriteLine(json);

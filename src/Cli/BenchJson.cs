@@ -39,6 +39,10 @@ internal static class BenchJson
         document["process_peak_rss_mib"] = ProcessStats.PeakRssMib();
         document["variants"] = results.Select(r => Numbers(r, limits).Prepend(new("definition", r.Variant.Definition)).Prepend(new("name", r.Variant.Name))
             .ToDictionary(kv => kv.Key, kv => kv.Value)).ToList();
+        document["skipped"] = s.Skipped.Select(k => new Dictionary<string, object?>
+        {
+            ["name"] = k.Variant, ["dtype"] = k.DType, ["estimated_prefill_s"] = Round(k.EstimatedPrefillSeconds),
+        }).ToList();
         document["targets"] = BenchTargets.Check(results, limits).Select(c => new Dictionary<string, object?>
         {
             ["name"] = c.Name, ["dtype"] = c.DType, ["value"] = Round(c.Value), ["goal"] = c.Goal, ["unit"] = c.Unit, ["met"] = c.Met,

@@ -7,7 +7,11 @@ internal sealed record BenchSettings(string ConfigName, string ConfigPath, IRead
     public double? LoadAtStart { get; init; }
     public double? LoadAtEnd { get; init; }
     public MachineInfo Machine { get; init; } = MachineInfo.Read();
+    public IReadOnlyList<SkippedRun> Skipped { get; init; } = [];
 }
+
+/// <summary>A variant×dtype not run because its estimated prefill time exceeded --budget-seconds.</summary>
+internal sealed record SkippedRun(string Variant, string DType, double EstimatedPrefillSeconds);
 
 /// <summary>The bench output for people: limits, one row per variant and dtype, and the targets.</summary>
 internal static class BenchReport
@@ -35,6 +39,8 @@ internal static class BenchReport
                         $"{F(r.DecodeB1TokensPerS)} | {F(e.DecodeB1GBps)} | {P(e.DecodeB1Fraction)} | {F(r.DecodeB8TokensPerS)} | {F(r.DecodeB8TokensPerS / r.DecodeB1TokensPerS)} | " +
                         $"{F(r.TrainTokensPerS)} | {P(e.TrainFraction)} | {F(r.PeakRssMib)} | {F(r.TrainPeakRssMib)} |");
         }
+        foreach (var skip in s.Skipped)
+            o.WriteLine($"| {skip.Variant} | {skip.DType} | skipped: one prefill would take ≈ {skip.EstimatedPrefillSeconds:F0} s at the measured matmul rate (--budget-seconds) |");
         o.WriteLine();
         var checks = BenchTargets.Check(results, limits);
         if (checks.Count > 0)

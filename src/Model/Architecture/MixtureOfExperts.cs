@@ -59,7 +59,7 @@ public sealed class MixtureOfExperts : nn.Module
 
         var projected = experts.forward(tokens.index_select(0, dispatch.TokenOfPair), dispatch.ExpertSizes); // (N·k, A)
         // Back to token-major pair order f = n·k + s: SortedPairs is a permutation, so a copy, not a sum.
-        var queries = empty_like(projected).index_copy(0, dispatch.SortedPairs, projected);   // (N·k, A)
+        var queries = empty_like(projected).index_copy_(0, dispatch.SortedPairs, projected);  // (N·k, A)
         return (queries.view(batch, time, routing.TopK, -1), routing, dispatch);
     }
 
@@ -82,7 +82,8 @@ public sealed class MixtureOfExperts : nn.Module
     private static Tensor Combine(Tensor pairOutputs, ExpertDispatch dispatch, long tokens)
     {
         var weighted = pairOutputs * dispatch.GateOfPair.unsqueeze(1);           // (N·k, D)
+        // In place on a fresh zero tensor: the out-of-place index_add would first copy it.
         return zeros(tokens, pairOutputs.shape[1], dtype: pairOutputs.dtype, device: pairOutputs.device)
-            .index_add(0, dispatch.TokenOfPair, weighted, 1);                       // (N, D)
+            .index_add_(0, dispatch.TokenOfPair, weighted, 1);                      // (N, D)
     }
 }
