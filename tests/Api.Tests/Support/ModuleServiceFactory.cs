@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace ModuleService.Api.Tests.Support;
 
@@ -36,5 +37,14 @@ public sealed class ModuleServiceFactory(string connectionString, string bootstr
             logging.AddFilter<LogCapture>(null, LogLevel.Debug);
             logging.AddFilter<LogCapture>("Microsoft.EntityFrameworkCore", LogLevel.Information);
         });
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        // Npgsql's pools are static and outlive the host: each finished class would leave its idle connections open
+        // for the pool's idle lifetime (5 min), and a machine fast enough to run 40 classes in that time runs the
+        // throwaway cluster out of max_connections ("53300: sorry, too many clients already").
+        NpgsqlConnection.ClearAllPools();
     }
 }
