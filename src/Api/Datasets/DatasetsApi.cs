@@ -20,7 +20,7 @@ public static class DatasetsApi
     public static IEndpointRouteBuilder MapDatasets(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/datasets").WithTags("Datasets");
-        group.MapPost("/", UploadAsync).RequireAuthorization(ApiScopes.Train)
+        group.MapPost("/", UploadAsync).RequireAuthorization(ApiScopes.Train).WithMetadata(StreamingUpload.Instance)
             .WithName("UploadDataset")
             .WithSummary("Upload a dataset (?name=&format=text|jsonl): the raw body, or the multipart field 'file'; gzip is accepted.")
             .WithDescription("text: UTF-8, documents separated by blank lines; jsonl: one JSON object with a string \"text\" per line. " +

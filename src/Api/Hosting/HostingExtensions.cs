@@ -24,8 +24,9 @@ public static class HostingExtensions
     {
         services.AddOptions<ModuleServiceOptions>().BindConfiguration(ModuleServiceOptions.SectionName)
             .ValidateDataAnnotations().ValidateOnStart();
-        // Checkpoint uploads are large; the registry's own limits (Registry:MaxTarBytes) apply.
-        services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = null);
+        // One bounded limit for every body; the two streaming uploads lift it per endpoint (StreamingUpload).
+        services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
+            .Configure<IOptions<ModuleServiceOptions>>((kestrel, options) => kestrel.Limits.MaxRequestBodySize = options.Value.MaxRequestBodyBytes);
         services.Configure<Microsoft.AspNetCore.Http.Features.FormOptions>(o => o.MultipartBodyLengthLimit = long.MaxValue);
         return services;
     }
@@ -43,7 +44,7 @@ public static class HostingExtensions
         // Binding failures (a malformed query value, an unreadable or missing body) become BadHttpRequestExceptions
         // whose message names the parameter, and so ProblemDetails that say which one; otherwise the 400 has no detail.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = TooLargeBodyDetail.Describe);
         services.AddExceptionHandler<ProblemDetailsExceptionHandler>();
         return services;
     }

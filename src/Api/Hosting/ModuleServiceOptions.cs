@@ -26,6 +26,14 @@ public sealed class ModuleServiceOptions
     [RegularExpression("^(api|worker|both)$")]
     public string Role { get; set; } = "both";
 
+    /// <summary>
+    /// Largest request body in bytes for every endpoint except checkpoint imports and dataset uploads, which stream
+    /// and enforce their own limits (Registry:MaxTarBytes, Datasets:MaxUploadBytes). 8 MiB holds any completion
+    /// request the prompt limits allow; a larger body is refused with 413 before it is read.
+    /// </summary>
+    [Range(1024, long.MaxValue)]
+    public long MaxRequestBodyBytes { get; set; } = 8L << 20;
+
     public bool ServesHttp => Role is "api" or "both";
     public bool RunsWorker => Role is "worker" or "both";
 }

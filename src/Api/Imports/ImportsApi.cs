@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using ModuleService.Api.Infrastructure;
 using ModuleService.Api.Auth;
 using ModuleService.Registry.Assemblies;
 using ModuleService.Registry.Imports;
@@ -21,6 +22,7 @@ public static class ImportsApi
                              "incompatible checkpoint gives 422 naming the tensor or file and writes nothing.")
             .Accepts<ImportRequest>("application/json", "multipart/form-data", "application/x-tar")
             .DisableAntiforgery()
+            .WithMetadata(StreamingUpload.Instance)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         return app;

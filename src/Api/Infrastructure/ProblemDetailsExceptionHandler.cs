@@ -28,6 +28,7 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
             QueryParameterException e => (StatusCodes.Status400BadRequest, "Bad request", e.Parameter),
             BadHttpRequestException { InnerException: System.Text.Json.JsonException json } e => (e.StatusCode, "Bad request", JsonField(json)),
             BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } e => (e.StatusCode, "Unsupported media type", null),
+            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } e => (e.StatusCode, "Content Too Large", "body"),
             BadHttpRequestException e => (e.StatusCode, "Bad request", null),
             RequestFieldException e => (StatusCodes.Status400BadRequest, "Invalid request", e.Field),
             ModuleService.Jobs.JobParameterException e => (StatusCodes.Status400BadRequest, "Invalid job parameters", e.Field),
