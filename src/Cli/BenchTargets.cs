@@ -20,13 +20,17 @@ internal static class BenchTargets
             {
                 checks.Add(new("prefill tok/s, sparse ÷ dense-equal-total", dtype, moe.ForwardTokensPerS / total.ForwardTokensPerS, 2, "×"));
                 checks.Add(new("decode b1 tok/s, sparse ÷ dense-equal-total", dtype, moe.DecodeB1TokensPerS / total.DecodeB1TokensPerS, 2, "×"));
+                if (moe.TrainTokensPerS is double sparseTrain && total.TrainTokensPerS is double denseTrain)
+                    checks.Add(new("train tok/s, sparse ÷ dense-equal-total", dtype, sparseTrain / denseTrain, 2.5, "×"));
             }
             checks.Add(new("decode b8 ÷ decode b1 tok/s", dtype, moe.DecodeB8TokensPerS / moe.DecodeB1TokensPerS, 4, "×"));
             var efficiency = BenchEfficiency.Of(moe, limits);
             if (efficiency.DecodeB1Fraction is double bandwidth)
                 checks.Add(new("decode b1 weight bytes/s ÷ copy bandwidth", dtype, bandwidth, 0.5, "fraction"));
+            // The issue sets this goal for the MoLM-350M-4B shape; smaller configs show it for comparison. Over 100 %
+            // means the square-matmul probe is not this CPU's bf16 limit (without AVX512-BF16 it takes a slower path).
             if (efficiency.PrefillFraction is double compute && moe.DType == TorchSharp.torch.ScalarType.BFloat16)
-                checks.Add(new("prefill useful FLOP/s ÷ bf16 matmul rate (MoLM-350M-4B shape)", dtype, compute, 0.4, "fraction"));
+                checks.Add(new("prefill useful FLOP/s ÷ bf16 matmul rate", dtype, compute, 0.4, "fraction"));
         }
         return checks;
     }
