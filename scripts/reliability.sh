@@ -58,7 +58,7 @@ for (const part of ['fuzz', 'faults']) {
     const passedPart = passed > 0 && errors === 0 && lost === 0;
     ok &&= passedPart;
     rows.push([part, `${passed + failed} tests (${failed} failed), ${sum('inputs')} inputs`, sum('faults'), errors,
-        mine.length > 0 ? `${lost} (${mine.length} tests checked)` : 'not measured', passedPart ? 'pass' : 'FAIL']);
+        mine.length > 0 ? `${lost} (checked by ${mine.length} test${mine.length === 1 ? '' : 's'})` : 'not measured', passedPart ? 'pass' : 'FAIL']);
 }
 const soak = existsSync(`${dir}/soak.json`) ? JSON.parse(readFileSync(`${dir}/soak.json`, 'utf8')) : null;
 if (soak) {
@@ -66,7 +66,7 @@ if (soak) {
     ok &&= soak.ok;
     rows.push(['soak', `${requests} requests in ${Math.round(soak.trafficSeconds)} s`, 0, errors,
         `${lost} (${soak.check.datasets} datasets, ${soak.check.assemblies} assemblies, ${soak.check.moduleVersions} module versions read back)`,
-        soak.ok ? 'pass' : `FAIL${soak.rss.growthMiB > soak.settings.maxRssGrowthMiB ? ` (RSS +${soak.rss.growthMiB.toFixed(0)} MiB)` : ''}`]);
+        `${soak.ok ? 'pass' : 'FAIL'} (RSS ${soak.rss.growthMiB >= 0 ? '+' : ''}${soak.rss.growthMiB?.toFixed(0)} MiB after the warm-up, limit ${soak.settings.maxRssGrowthMiB})`]);
 } else {
     ok = false;
     rows.push(['soak', '-', '-', 'the soak wrote no report', '-', 'FAIL']);
