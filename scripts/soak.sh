@@ -9,8 +9,10 @@
 # --max-rss-growth-mib.
 #
 #   scripts/soak.sh [--duration 600] [--json FILE] [--png FILE] [--no-build] [--max-rss-growth-mib 150]
-#                   [--warmup SECONDS] [--stream-clients 2] [--checkpoint DIR]
+#                   [--warmup SECONDS] [--stream-clients 2] [--trained-every 4] [--checkpoint DIR]
 #
+# --trained-every N sends every Nth plain completion to the newest pretrained model (0: never), so the model cache
+# keeps loading models; 0 tells a leak in serving apart from the cache's growth.
 # --json writes the report with every RSS sample; --png also draws the RSS over time (built with the CLI, `modsvc
 # soak-chart`). Needs dotnet and node (>= 20, no packages). Server settings can be passed as environment variables;
 # Inference__Threads defaults to 1 as in bench-serve.sh.
@@ -18,9 +20,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-duration=600 json= png= build=1 max_growth=150 warmup= stream_clients=2
+duration=600 json= png= build=1 max_growth=150 warmup= stream_clients=2 trained_every=4
 checkpoint=$root/tests/Model.Tests/Fixtures/reference-tiny
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --duration) duration=$2; shift 2 ;;
@@ -30,6 +32,7 @@ while [ $# -gt 0 ]; do
         --max-rss-growth-mib) max_growth=$2; shift 2 ;;
         --warmup) warmup=$2; shift 2 ;;
         --stream-clients) stream_clients=$2; shift 2 ;;
+        --trained-every) trained_every=$2; shift 2 ;;
         --checkpoint) checkpoint=$(cd "$2" && pwd); shift 2 ;;
         -h|--help) usage ;;
         *) echo "unknown option $1" >&2; usage ;;
@@ -49,7 +52,7 @@ echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs; soak
 # In the background so that a signal reaches the trap (and stops the API) at once, not after the run.
 node tests/openai-client/soak.mjs --url "$url" --key "$key" --model "$model" --duration "$duration" --pid "$api_pid" \
     --api-log "$data/api.log" --vocab "$(serve_vocab "$checkpoint")" --max-rss-growth-mib "$max_growth" \
-    --stream-clients "$stream_clients" ${warmup:+--warmup "$warmup"} ${json:+--json "$json"} &
+    --stream-clients "$stream_clients" --trained-every "$trained_every" ${warmup:+--warmup "$warmup"} ${json:+--json "$json"} &
 client_pid=$!
 status=0
 wait "$client_pid" || status=$?

@@ -7,7 +7,7 @@
 //
 //   node soak.mjs --url http://127.0.0.1:5080 --key KEY --model NAME [--duration 600] [--warmup SECONDS]
 //       [--pid API_PID] [--rss-interval 5] [--max-rss-growth-mib 150] [--api-log FILE] [--vocab 512]
-//       [--stream-clients 2] [--job-steps 40] [--job-grace 300] [--json FILE]
+//       [--stream-clients 2] [--job-steps 40] [--job-grace 300] [--trained-every 4] [--json FILE]
 //
 // Latency percentiles leave out the warm-up (default a quarter of the run, at most 60 s: model loading and the JIT);
 // requests and errors count the whole run. An error is any unexpected status, exception, stream without [DONE],
@@ -24,14 +24,14 @@ const options = {
     warmup: { type: 'string' }, pid: { type: 'string' }, 'rss-interval': { type: 'string', default: '5' },
     'max-rss-growth-mib': { type: 'string', default: '150' }, 'api-log': { type: 'string' }, vocab: { type: 'string', default: '512' },
     'stream-clients': { type: 'string', default: '2' }, 'job-steps': { type: 'string', default: '40' },
-    'job-grace': { type: 'string', default: '300' }, json: { type: 'string' },
+    'job-grace': { type: 'string', default: '300' }, 'trained-every': { type: 'string', default: '4' }, json: { type: 'string' },
 };
 let args;
 try { ({ values: args } = parseArgs({ options, strict: true })); } catch (e) { console.error(e.message); process.exit(2); }
 const num = name => Number(args[name]);
 const duration = num('duration'), warmup = args.warmup === undefined ? Math.min(60, duration / 4) : num('warmup');
 if (!args.url || !args.key || !args.model || [duration, warmup, num('rss-interval'), num('max-rss-growth-mib'), num('vocab'),
-    num('stream-clients'), num('job-steps'), num('job-grace')].some(x => !(x >= 0))) {
+    num('stream-clients'), num('job-steps'), num('job-grace'), num('trained-every')].some(x => !(x >= 0))) {
     console.error('usage: node soak.mjs --url URL --key KEY --model NAME [--duration S] [--warmup S] [--pid PID] ... (see the header)');
     process.exit(2);
 }
@@ -85,8 +85,8 @@ const loops = {
             { model, prompt: prompt(), max_tokens: 32, temperature: 1, seed, logprobs: 0 }, (n, now) => { extra.ttft ??= now; }));
     },
     async plain() {
-        // Every fourth request goes to the newest pretrained model, so the model cache loads and evicts models too.
-        const target = latestTrained && seed % 4 === 0 ? latestTrained : model;
+        // Every fourth request (--trained-every) goes to the newest pretrained model, so the model cache loads models too.
+        const every = num('trained-every'), target = latestTrained && every > 0 && seed % every === 0 ? latestTrained : model;
         await timed('completions', async () => {
             const response = await postJson('/v1/completions', { model: target, prompt: prompt(), max_tokens: 16, temperature: 0.8, seed });
             if (response.status !== 200) return await expect(response, 200);

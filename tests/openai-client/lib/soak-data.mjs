@@ -48,6 +48,12 @@ export async function listAll(api, path) {
     }
 }
 
+/** <fn> over <items>, four at a time (the read-back of a long run is a few thousand requests). */
+async function inParallel(items, fn) {
+    let next = 0;
+    await Promise.all(Array.from({ length: 4 }, async () => { while (next < items.length) await fn(items[next++]); }));
+}
+
 /**
  * Reads back everything the run wrote or found: each uploaded dataset (metadata and downloaded bytes against the sha256
  * and length computed before the upload), each assembly (its manifest hash), each module version seen at any time
@@ -55,7 +61,7 @@ export async function listAll(api, path) {
  */
 export async function verify(api, { datasets, assemblies, versionIds }) {
     const lost = [];
-    for (const d of datasets) {
+    await inParallel(datasets, async d => {
         const view = await api(`/v1/datasets/${d.id}`);
         const meta = view.status === 200 ? await view.json() : null;
         const body = await api(`/v1/datasets/${d.id}/download`);
@@ -63,19 +69,19 @@ export async function verify(api, { datasets, assemblies, versionIds }) {
         if (meta?.sha256 !== d.sha256 || meta?.bytes !== d.bytes || !bytes || bytes.length !== d.bytes || sha256(bytes) !== d.sha256)
             lost.push(`dataset ${d.name} (${d.id}): metadata HTTP ${view.status}, download HTTP ${body.status}, ` +
                       `${bytes?.length ?? 0} of ${d.bytes} bytes, sha256 ${bytes ? sha256(bytes).slice(0, 12) : '-'} (expected ${d.sha256.slice(0, 12)})`);
-    }
-    for (const a of assemblies) {
+    });
+    await inParallel(assemblies, async a => {
         const response = await api(`/v1/assemblies/${a.name}/versions/${a.version}`);
         const hash = response.status === 200 ? (await response.json()).summary?.manifestHash : null;
         if (hash !== a.manifestHash) lost.push(`assembly ${a.name}@${a.version}: HTTP ${response.status}, manifest hash ${hash}`);
-    }
+    });
     const versions = new Map((await listAll(api, '/v1/module-versions')).map(v => [v.id, v]));
     for (const id of versionIds) if (!versions.has(id)) lost.push(`module version ${id}: not listed any more`);
-    for (const v of versions.values()) {
+    await inParallel([...versions.values()], async v => {
         const response = await api(`/v1/module-versions/${v.id}/weights`);
         const bytes = response.status === 200 ? Buffer.from(await response.arrayBuffer()) : null;
         if (!bytes || bytes.length !== v.size || sha256(bytes) !== v.sha256)
             lost.push(`module version ${v.module} v${v.version} (${v.id}): HTTP ${response.status}, ${bytes?.length ?? 0} of ${v.size} bytes`);
-    }
+    });
     return { datasets: datasets.length, assemblies: assemblies.length, moduleVersions: versions.size, lost };
 }
