@@ -7,7 +7,7 @@
 #
 # The tests report what they tried and verified through tests/Api.Tests/Support/SuiteReport.cs (one JSON line per
 # test in $MODSVC_SUITE_REPORT_DIR/report.jsonl); errors are failed tests plus the wrong answers the tests counted.
-# Logs of each part are kept in the report folder named at the end.
+# Logs of each part, the soak's JSON report and its RSS chart are kept in the folder named at the end.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,8 +26,9 @@ command -v node >/dev/null || { echo "node (>= 20) is required" >&2; exit 1; }
 reports=$(mktemp -d /tmp/modsvc-reliability-XXXXXX)
 export MODSVC_SUITE_REPORT_DIR=$reports
 if [ "$build" = 1 ]; then
-    # The test project builds the API too (Release), which the soak then runs.
-    dotnet build tests/Api.Tests -c Release --nologo -v quiet || { echo "build failed" >&2; exit 1; }
+    # The test project builds the API too (Release), which the soak then runs; the CLI draws the soak's RSS chart.
+    { dotnet build tests/Api.Tests -c Release --nologo -v quiet && dotnet build src/Cli -c Release --nologo -v quiet; } ||
+        { echo "build failed" >&2; exit 1; }
 fi
 
 # Runs one filtered test run; leaves "passed failed" of it in $reports/<part>.counts.
@@ -42,7 +43,7 @@ run_tests fuzz 'FullyQualifiedName~Fuzz'
 run_tests faults 'Suite=faults|FullyQualifiedName~WorkerKill|FullyQualifiedName~Integrity'
 
 echo "== soak: scripts/soak.sh --duration $soak_seconds" >&2
-scripts/soak.sh --no-build --duration "$soak_seconds" --json "$reports/soak.json" 2>&1 | tee "$reports/soak.log" >&2
+scripts/soak.sh --no-build --duration "$soak_seconds" --json "$reports/soak.json" --png "$reports/soak-rss.png" 2>&1 | tee "$reports/soak.log" >&2
 
 node - "$reports" <<'JS'
 const { readFileSync, existsSync } = require('node:fs');
