@@ -27,7 +27,7 @@ reports=$(mktemp -d /tmp/modsvc-reliability-XXXXXX)
 export MODSVC_SUITE_REPORT_DIR=$reports
 if [ "$build" = 1 ]; then
     # The test project builds the API too (Release), which the soak then runs; the CLI draws the soak's RSS chart.
-    { dotnet build tests/Api.Tests -c Release --nologo -v quiet && dotnet build src/Cli -c Release --nologo -v quiet; } ||
+    { dotnet build tests/Api.Tests -c Release --nologo -v quiet && dotnet build src/Cli -c Release --nologo -v quiet; } >&2 ||
         { echo "build failed" >&2; exit 1; }
 fi
 

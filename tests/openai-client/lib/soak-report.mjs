@@ -16,9 +16,9 @@ function rssTable(rss, duration) {
 
 /**
  * Prints the summary and writes the JSON (if asked); returns whether the run passed: no errors, nothing lost, and RSS
- * growth from the first sample after the warm-up to the last at most <maxGrowth> MiB.
+ * growth from the first sample at or after <rssFrom> seconds to the last at most <maxGrowth> MiB.
  */
-export function printSummary({ kinds, rss, warmup, duration, trafficSeconds, check, logErrors, maxGrowth, json, model }) {
+export function printSummary({ kinds, rss, warmup, rssFrom, duration, trafficSeconds, check, logErrors, maxGrowth, json, model }) {
     const rows = [...kinds].map(([kind, s]) => ({
         kind, requests: s.requests, errors: s.errors.length, errorSamples: [...new Set(s.errors)].slice(0, 3),
         p50Ms: percentile(s.latency, 50), p99Ms: percentile(s.latency, 99), ttftP50Ms: percentile(s.ttft, 50), ttftP99Ms: percentile(s.ttft, 99),
@@ -28,11 +28,11 @@ export function printSummary({ kinds, rss, warmup, duration, trafficSeconds, che
         ...rows.map(r => `| ${r.kind} | ${r.requests} | ${r.errors} | ${fmt(r.p50Ms)} | ${fmt(r.p99Ms)} | ${fmt(r.ttftP50Ms)} | ${fmt(r.ttftP99Ms)} |`),
         `| errors logged by the API (fail/crit) | - | ${logErrors.length} | | | | |`,
     ];
-    const baseline = rss.find(s => s.seconds >= warmup) ?? rss.at(-1);
+    const baseline = rss.find(s => s.seconds >= rssFrom) ?? rss.at(-1);
     const growth = rss.length > 0 ? rss.at(-1).mib - baseline.mib : NaN;
     if (rss.length > 0) {
         lines.push('', '| t (s) | API RSS (MiB) |', '|---:|---:|', ...rssTable(rss, trafficSeconds).map(s => `| ${s.seconds} | ${fmt(s.mib, 1)} |`), '',
-            `RSS growth after the warm-up: ${growth >= 0 ? '+' : ''}${fmt(growth, 1)} MiB (t = ${baseline.seconds} s → ${rss.at(-1).seconds} s; ` +
+            `RSS growth after the warm-up and the first training job: ${growth >= 0 ? '+' : ''}${fmt(growth, 1)} MiB (t = ${baseline.seconds} s → ${rss.at(-1).seconds} s; ` +
             `limit ${maxGrowth} MiB); peak ${fmt(Math.max(...rss.map(s => s.mib)), 1)} MiB`);
     } else lines.push('', 'RSS not sampled (no --pid)');
     lines.push('', `Read back: ${check.datasets} datasets, ${check.assemblies} assemblies, ${check.moduleVersions} module versions; ` +
