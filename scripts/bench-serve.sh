@@ -48,62 +48,15 @@ while [ $# -gt 0 ]; do
 done
 command -v node >/dev/null || { echo "node (>= 20) is required" >&2; exit 1; }
 
-data= api_pid= bench_pid=
-stop_api() {
-    if [ -n "$bench_pid" ]; then kill -TERM "$bench_pid" 2>/dev/null || true; wait "$bench_pid" 2>/dev/null || true; bench_pid=; fi
-    if [ -n "$api_pid" ] && kill -0 "$api_pid" 2>/dev/null; then
-        # SIGTERM: the host stops, then the embedded PostgreSQL (ApplicationStopped).
-        kill -TERM "$api_pid" 2>/dev/null || true
-        for _ in $(seq 60); do kill -0 "$api_pid" 2>/dev/null || break; sleep 0.5; done
-        kill -0 "$api_pid" 2>/dev/null && { echo "the API did not stop; killing it" >&2; kill -KILL "$api_pid" 2>/dev/null || true; }
-        wait "$api_pid" 2>/dev/null || true
-    fi
-    api_pid=
-    if [ -n "$data" ] && [ -f "$data/postgres/data/postmaster.pid" ]; then
-        echo "PostgreSQL is still running in $data; stopping it" >&2
-        pg_ctl=$(ls /usr/lib/postgresql/*/bin/pg_ctl 2>/dev/null | sort -V | tail -1)
-        if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$pg_ctl" -D "$data/postgres/data" -m fast -w stop >&2 || true
-        else "$pg_ctl" -D "$data/postgres/data" -m fast -w stop >&2 || true; fi
-    fi
-    if [ -n "$data" ]; then
-        if [ "${status:-1}" != 0 ] && [ -f "$data/api.log" ]; then
-            cp "$data/api.log" "${data}.api.log" && echo "API log kept in ${data}.api.log" >&2
-        fi
-        rm -rf "$data"; data=
-    fi
-}
-trap stop_api EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# shellcheck source=lib/serve.sh
+. scripts/lib/serve.sh
+serve_traps
 
 if [ -z "$url" ]; then
-    [ -f "$checkpoint/config.json" ] || { echo "no checkpoint at $checkpoint" >&2; exit 1; }
-    if [ "$build" = 1 ]; then dotnet build src/Api -c Release --nologo -v quiet >&2; fi
-    dll=$root/src/Api/bin/Release/net10.0/ModuleService.Api.dll
-    [ -f "$dll" ] || { echo "$dll is missing (build src/Api in Release)" >&2; exit 1; }
-
-    data=$(mktemp -d /tmp/modsvc-bench-XXXXXX)
-    chmod 755 "$data"          # as root, the embedded PostgreSQL runs as 'postgres', which must reach its folder
-    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null \
-        || echo $((20000 + RANDOM % 20000)))
-    url=http://127.0.0.1:$port
-    key=bench-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
     model=bench
     export Inference__Threads=${Inference__Threads:-1}
-    echo "starting the API on $url (data in $data, log $data/api.log, Inference__Threads=$Inference__Threads)" >&2
-    ModuleService__DataDirectory=$data Auth__BootstrapAdminKey=$key ASPNETCORE_ENVIRONMENT=Production \
-        Logging__LogLevel__Default=Warning dotnet "$dll" --urls "$url" >"$data/api.log" 2>&1 &
-    api_pid=$!
-    for i in $(seq 240); do
-        curl -sf "$url/readyz" >/dev/null 2>&1 && break
-        kill -0 "$api_pid" 2>/dev/null || { echo "the API exited:" >&2; tail -30 "$data/api.log" >&2; exit 1; }
-        [ "$i" = 240 ] && { echo "the API was not ready after 120 s" >&2; tail -30 "$data/api.log" >&2; exit 1; }
-        sleep 0.5
-    done
-    code=$(curl -s -o "$data/import.json" -w '%{http_code}' -X POST "$url/v1/imports" -H "Authorization: Bearer $key" \
-        -H 'Content-Type: application/json' -d "{\"path\": \"$checkpoint\", \"name\": \"$model\"}")
-    [ "$code" = 201 ] || [ "$code" = 200 ] || { echo "import failed ($code): $(cat "$data/import.json")" >&2; exit 1; }
-    vocab=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["vocab_size"])' "$checkpoint/config.json" 2>/dev/null || echo 512)
+    serve_start "$build" "$checkpoint" "$model" bench
+    vocab=$(serve_vocab "$checkpoint")
 else
     [ -n "$key" ] && [ -n "$model" ] || { echo "--url needs --key and --model" >&2; exit 2; }
     vocab=${BENCH_VOCAB:-512}
@@ -114,9 +67,9 @@ echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs" >&2
 node "$root/tests/openai-client/bench.mjs" --base-url "$url/v1" --key "$key" --model "$model" --clients "$clients" \
     --duration "$duration" --prompt-tokens "$prompt_tokens" --max-tokens "$max_tokens" --vocab "$vocab" \
     --temperature "$temperature" --warmup "$warmup" --rounds "$rounds" --min-ratio "$min_ratio" ${json:+--json "$json"} &
-bench_pid=$!
+client_pid=$!
 status=0
-wait "$bench_pid" || status=$?
-bench_pid=
+wait "$client_pid" || status=$?
+client_pid=
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 exit $status

@@ -15,6 +15,7 @@ public static class CliApp
           bench      prefill and decode throughput of a config with random weights
           corpus     clean and split the training corpora (build, excerpt, manifest, man)
           experiments  the small-scale reproduction of the paper's claims (report in docs/results), the default model
+          soak-chart the API's memory over a soak run (scripts/soak.sh --json) as a PNG
 
         Run 'modsvc <command> --help' for the options of a command.
         Exit codes: 0 success, 1 failure (e.g. missing or corrupt checkpoint), 2 wrong usage.
@@ -42,6 +43,7 @@ public static class CliApp
             case BenchCommand.Name: return BenchCommand.Run(rest, stdout, stderr);
             case Corpus.CorpusCommand.Name: return Corpus.CorpusCommand.Run(rest, stdout, stderr);
             case Experiments.ExperimentsCommand.Name: return Experiments.ExperimentsCommand.Run(rest, stdout, stderr);
+            case SoakChartCommand.Name: return SoakChartCommand.Run(rest, stdout, stderr);
             default:
                 stderr.WriteLine($"modsvc: unknown command '{args[0]}'");
                 stderr.WriteLine("Run 'modsvc --help' for the list of commands.");

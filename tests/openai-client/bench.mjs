@@ -16,6 +16,7 @@
 // Exit code: 0 when no request failed and (with --min-ratio) the ratio is reached; 1 otherwise; 2 on bad usage.
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
+import { percentile, streamCompletion } from './lib/completions.mjs';
 
 const usage = 'usage: node bench.mjs --base-url URL --key KEY --model NAME [--clients 1,4,8] [--duration SECONDS] ' +
     '[--prompt-tokens N] [--max-tokens N] [--vocab N] [--temperature T] [--warmup SECONDS] [--rounds N] [--min-ratio R] [--json FILE]';
@@ -66,41 +67,17 @@ const prompt = () => Array.from({ length: promptTokens }, nextId);
 /** One streaming request; tokens are counted from logprobs.tokens (logprobs: 0), whatever the tokenizer. */
 async function streamOnce(seed, windowEnd, stats) {
     const started = performance.now();
-    let first = null, tokens = 0, inWindow = 0, finish = null, done = false;
+    let first = null, tokens = 0, inWindow = 0;
     try {
-        const response = await fetch(url, {
-            method: 'POST',
-            headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${args.key}` },
-            body: JSON.stringify({ model: args.model, prompt: prompt(), max_tokens: maxTokens, temperature, seed, logprobs: 0, stream: true }),
-        });
-        if (response.status !== 200) {
-            stats.errors.push(`HTTP ${response.status}: ${(await response.text()).slice(0, 200)}`);
-            return;
-        }
-        const decoder = new TextDecoder();
-        let buffer = '';
-        for await (const bytes of response.body) {
-            buffer += decoder.decode(bytes, { stream: true });
-            let end;
-            while ((end = buffer.indexOf('\n\n')) >= 0) {
-                const event = buffer.slice(0, end);
-                buffer = buffer.slice(end + 2);
-                if (!event.startsWith('data: ')) continue;
-                const data = event.slice(6);
-                if (data === '[DONE]') { done = true; continue; }
-                const choice = JSON.parse(data).choices[0];
-                const n = choice.logprobs?.tokens?.length ?? 0;
-                if (n > 0) {
-                    const now = performance.now();
-                    first ??= now;
-                    tokens += n;
-                    if (now <= windowEnd) inWindow += n;
-                }
-                if (choice.finish_reason) finish = choice.finish_reason;
-            }
-        }
-        if (!done || !finish) {
-            stats.errors.push(`stream ended without ${done ? 'a finish_reason' : 'data: [DONE]'}`);
+        const error = await streamCompletion(url, args.key,
+            { model: args.model, prompt: prompt(), max_tokens: maxTokens, temperature, seed, logprobs: 0 },
+            (n, now) => {
+                first ??= now;
+                tokens += n;
+                if (now <= windowEnd) inWindow += n;
+            });
+        if (error) {
+            stats.errors.push(error);
             return;
         }
         stats.requests++;
@@ -110,12 +87,6 @@ async function streamOnce(seed, windowEnd, stats) {
     } catch (e) {
         stats.errors.push(`${e?.name}: ${e?.message}`);
     }
-}
-
-function percentile(values, p) {
-    if (values.length === 0) return NaN;
-    const sorted = [...values].sort((a, b) => a - b);
-    return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
 const newStats = clients => ({ clients, requests: 0, errors: [], tokens: 0, windowTokens: 0, ttft: [], seconds: 0 });

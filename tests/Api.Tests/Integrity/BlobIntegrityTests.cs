@@ -35,17 +35,23 @@ public sealed class BlobIntegrityTests(IntegrityFixture api) : IClassFixture<Int
         Assert.NotEmpty(files);
 
         for (var i = 0; i < files.Count; i++) Damage(files[i], i % 3);
-        Assert.Equal(expected, await ExportAsync(name));
+        var afterDamage = await ExportAsync(name);
         Assert.Contains("does not match its sha256", api.Logs.Text);
 
         Directory.Delete(api.CacheDirectory, recursive: true);
-        Assert.Equal(expected, await ExportAsync(name));
+        var afterDeletion = await ExportAsync(name);
         Assert.NotEmpty(CacheFiles());
 
         var embedding = (await api.GetAssemblyAsync(name)).Manifest.Embedding;
         Damage(CachePath(embedding.Sha256), 0);
         var weights = await api.Admin.GetByteArrayAsync($"/v1/module-versions/{embedding.VersionId}/weights");
-        Assert.Equal(embedding.Sha256, Convert.ToHexStringLower(SHA256.HashData(weights)));
+        var sha256 = Convert.ToHexStringLower(SHA256.HashData(weights));
+        int lost = (afterDamage.SequenceEqual(expected) ? 0 : 1) + (afterDeletion.SequenceEqual(expected) ? 0 : 1) + (sha256 == embedding.Sha256 ? 0 : 1);
+        SuiteReport.Record("faults", inputs: 3, faults: files.Count + 2, errors: 0, lost);
+
+        Assert.Equal(expected, afterDamage);
+        Assert.Equal(expected, afterDeletion);
+        Assert.Equal(embedding.Sha256, sha256);
     }
 
     [Fact]
@@ -60,7 +66,9 @@ public sealed class BlobIntegrityTests(IntegrityFixture api) : IClassFixture<Int
 
         var response = await api.Admin.CompleteAsync(new { model = name, prompt = c.InputIds[0], max_tokens = c.NewIds[0].Length, temperature = 0, logprobs = 0 });
 
-        Assert.Equal(c.NewIds[0], OpenAiHttp.TokenIds(response.Choice()));
+        var tokens = OpenAiHttp.TokenIds(response.Choice());
+        SuiteReport.Record("faults", inputs: 1, faults: files.Count, errors: tokens.SequenceEqual(c.NewIds[0]) ? 0 : 1, dataLost: 0);
+        Assert.Equal(c.NewIds[0], tokens);
     }
 
     [Theory]
@@ -97,9 +105,16 @@ public sealed class BlobIntegrityTests(IntegrityFixture api) : IClassFixture<Int
         Assert.Equal("server_error", (string?)OpenAiHttp.OpenAiError(completion.Body)?["type"]);
         Assert.False(File.Exists(CachePath(victim.Sha256)), "a damaged blob must never reach the cache");
         Assert.Contains(victim.Sha256, api.Logs.Text);   // logged for the operator, as an error
-        Assert.Equal(HttpStatusCode.OK, (await api.Admin.GetAsync($"/v1/module-versions/{intact.VersionId}/weights")).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await api.Admin.GetAsync($"/v1/assemblies/{name}/versions/latest")).StatusCode);
-        Assert.Equal(rows, await api.CountRowsAsync());
+        // The damaged blob is the fault injected, not a loss; lost is whatever else stopped being readable.
+        var intactWeights = await api.Admin.GetAsync($"/v1/module-versions/{intact.VersionId}/weights");
+        var intactSha256 = Convert.ToHexStringLower(SHA256.HashData(await intactWeights.Content.ReadAsByteArrayAsync()));
+        var assembly = await api.Admin.GetAsync($"/v1/assemblies/{name}/versions/latest");
+        var rowsAfter = await api.CountRowsAsync();
+        int lost = (intactSha256 == intact.Sha256 ? 0 : 1) + (assembly.StatusCode == HttpStatusCode.OK ? 0 : 1) + (DatabaseState.Difference(rows, rowsAfter) is "" ? 0 : 1);
+        SuiteReport.Record("faults", inputs: 4, faults: 1, errors: 0, lost);
+        Assert.Equal(intact.Sha256, intactSha256);
+        Assert.Equal(HttpStatusCode.OK, assembly.StatusCode);
+        Assert.Equal(rows, rowsAfter);
         Assert.Equal(HttpStatusCode.OK, (await api.Admin.GetAsync("/healthz")).StatusCode);
     }
 

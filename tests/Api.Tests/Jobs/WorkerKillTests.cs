@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
+using System.Text;
 using System.Text.Json.Nodes;
 using ModuleService.Api.Tests.Support;
 using Npgsql;
@@ -56,15 +57,22 @@ public sealed class WorkerKillTests(PostgresFixture postgres, ITestOutputHelper 
         var events = JsonNode.Parse(await admin.GetStringAsync($"/v1/jobs/{id}/events?limit=1000"))!;
         var resumed = Items(events).Where(e => (string)e["kind"]! == "resumed").ToList();
         var resumedAt = Assert.Single(resumed)["data"]!["step"]!.GetValue<long>();
-        Assert.True(resumedAt >= checkpointStep, $"resumed at step {resumedAt}, but a checkpoint at step {checkpointStep} existed");
         Assert.True(resumedAt < Steps);
         output.WriteLine($"resumed at step {resumedAt} on attempt 2; finished at step {Steps}");
 
         var versions = await ScalarAsync<long>(connectionString,
             "SELECT count(*) FROM assemblies WHERE name = @name", name);
-        Assert.Equal(1, versions);
         var served = await admin.PostJsonAsync("/v1/completions", new { model = name, prompt = new[] { 5, 6, 7 }, max_tokens = 4, temperature = 0 });
+        // Lost: the dataset written before the kill, the training up to the last checkpoint, the one registered result.
+        var corpus = await admin.GetByteArrayAsync("/v1/datasets/kill-english/download");
+        int lost = (corpus.AsSpan().SequenceEqual(Encoding.UTF8.GetBytes(JobHttp.EnglishCorpus())) ? 0 : 1)
+                   + (resumedAt >= checkpointStep ? 0 : 1) + (versions == 1 ? 0 : 1);
+        SuiteReport.Record("faults", inputs: 1, faults: 1, errors: served.StatusCode == HttpStatusCode.OK ? 0 : 1, lost);
+
+        Assert.Equal(1, versions);
         Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+        Assert.True(resumedAt >= checkpointStep, $"resumed at step {resumedAt}, but a checkpoint at step {checkpointStep} existed");
+        Assert.Equal(0, lost);   // what is left: the dataset's bytes
     }
 
     static IEnumerable<JsonNode> Items(JsonNode events) =>
