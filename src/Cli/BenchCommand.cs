@@ -10,7 +10,7 @@ public static class BenchCommand
 
     public const string Usage = """
         Usage: modsvc bench --config CONFIG.json [--dtype fp32|bf16|fp32,bf16] [--dense-baselines] [--limits] [--train]
-                            [--matmul-size N]
+                            [--profile] [--matmul-size N]
                             [--budget-seconds S] [--json] [--output FILE] [--threads N] [--runs N] [--layers N] [--seed S]
 
         Builds the config with random weights (InitializeWeights(seed)) and measures, per variant and dtype:
@@ -39,6 +39,12 @@ public static class BenchCommand
           --matmul-size N      n of the limit matmuls (default 2048; a 2048³ bf16 matmul takes ~10 s on
                                CPUs without AVX512-BF16)
           --train              also time a training step (fp32 variants only)
+          --profile            also print, per variant and dtype, where the time of one prefill 8×256 forward
+                               and one decode step (batch 1 and 8, KV cache of ~64 positions) goes: embedding,
+                               attention (router, dispatch, q/o expert projections, k/v projections, KV cache
+                               update, stick-breaking math, combine), MLP (router, dispatch, expert matmuls,
+                               activation, combine), layer norms, LM head and "other" (total minus the rest),
+                               with the useful GFLOP/s of the matmul parts; the JSON gets a "profile" key
           --budget-seconds S   with --limits: skip a variant×dtype whose prefill would take longer than S
                                seconds at the measured matmul rate (useful FLOPs ÷ rate), e.g. a large dense
                                model in bf16 on a CPU that emulates bf16; the report lists what was skipped
@@ -68,7 +74,7 @@ public static class BenchCommand
 
     private static readonly CommandSpec Spec = new(Name, Usage,
         ["--config", "--dtype", "--threads", "--runs", "--layers", "--seed", "--output", "--matmul-size", "--budget-seconds"],
-        ["--json", "--dense-baselines", "--limits", "--train"]);
+        ["--json", "--dense-baselines", "--limits", "--train", "--profile"]);
 
     public static int Run(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr) =>
         CommandRunner.Execute(Spec, args, stdout, stderr, options =>
@@ -107,7 +113,7 @@ public static class BenchCommand
                         skipped.Add(new SkippedRun(variant.Name, CommandLine.DTypeName(dtype), estimate));
                         continue;
                     }
-                    results.Add(BenchRunner.Run(variant, dtype, runs, seed, options.Has("--train"), stderr));
+                    results.Add(BenchRunner.Run(variant, dtype, runs, seed, options.Has("--train"), options.Has("--profile"), stderr));
                     // Free the previous model's native memory before building the next one.
                     GC.Collect();
                     GC.WaitForPendingFinalizers();
@@ -116,6 +122,7 @@ public static class BenchCommand
             if (results.Count == 0) throw new CliException("every variant was skipped (--budget-seconds)");
             settings = settings with { LoadAtEnd = ProcessStats.LoadAverage(), Skipped = skipped };
             BenchReport.WriteMarkdown(stdout, settings, limits, results);
+            if (options.Has("--profile")) BenchProfileReport.WriteMarkdown(stdout, results, limits);
             var json = BenchJson.Serialize(settings, limits, results);
             if (options.Has("--json")) stdout.WriteLine(json);
             if (options.Get("--output") is string output) File.WriteAllText(output, json + "\n");

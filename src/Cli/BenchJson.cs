@@ -82,6 +82,7 @@ internal static class BenchJson
             new("n_mlp_experts", r.Variant.Config.MlpExperts),
             new("k_mlp", r.Variant.Config.MlpTopK),
             new("ffd_hidden", r.Variant.Config.MlpHidden),
+            new("profile", BenchProfileReport.Json(r)),
         ];
     }
 

@@ -15,6 +15,8 @@ internal sealed record BenchResult(BenchVariant Variant, ScalarType DType, Param
     public double DecodeB1TokensPerS => BenchRunner.NewTokens / (DecodeB1Ms / 1000);
     public double DecodeB8TokensPerS => BenchRunner.DecodeBatch * BenchRunner.NewTokens / (DecodeB8Ms / 1000);
     public double? TrainTokensPerS => TrainStepMs is double ms ? BenchRunner.PrefillBatch * BenchRunner.PrefillTokens / (ms / 1000) : null;
+    /// <summary>The --profile breakdown; null without --profile.</summary>
+    public BenchProfileResult? Profile { get; init; }
 }
 
 /// <summary>Builds one variant with random weights and times prefill, greedy decoding and (fp32) a training step.</summary>
@@ -26,7 +28,7 @@ internal static class BenchRunner
     public const int NewTokens = 128;
     public const int DecodeBatch = 8;
 
-    public static BenchResult Run(BenchVariant variant, ScalarType dtype, int runs, long seed, bool train, TextWriter log)
+    public static BenchResult Run(BenchVariant variant, ScalarType dtype, int runs, long seed, bool train, bool profile, TextWriter log)
     {
         bool peakReset = ProcessStats.TryResetPeak();
         var counts = ParameterCounts.For(variant.Config);
@@ -55,6 +57,7 @@ internal static class BenchRunner
         double decodeB8 = BenchTiming.Median(runs, $"{name} decode b{DecodeBatch}", log, () => Decode(model, promptB8));
         var peak = ProcessStats.PeakRssMib();
         if (!peakReset) log.WriteLine("[bench] could not reset the peak RSS counter; peak_rss_mib is the process peak so far");
+        var breakdown = profile ? BenchProfile.Measure(model, prefillIds, runs, seed, name, log) : null;
 
         double? trainMs = null, trainPeak = null;
         if (train && dtype == ScalarType.Float32)
@@ -63,7 +66,7 @@ internal static class BenchRunner
             trainMs = BenchTraining.StepMs(model, PrefillBatch, PrefillTokens, runs, seed, $"{name} training step {PrefillBatch}×{PrefillTokens}", log);
             trainPeak = ProcessStats.PeakRssMib();
         }
-        return new BenchResult(variant, dtype, counts, forward, decodeB1, decodeB8, peak, trainMs, trainPeak);
+        return new BenchResult(variant, dtype, counts, forward, decodeB1, decodeB8, peak, trainMs, trainPeak) { Profile = breakdown };
     }
 
     /// <summary>Greedy, no EOS, so every run produces exactly <see cref="NewTokens"/> per row.</summary>
@@ -73,6 +76,6 @@ internal static class BenchRunner
         if (results.Any(r => r.Tokens.Count != NewTokens)) throw new InvalidOperationException("decode stopped early");
     }
 
-    private static Tensor RandomIds(Random random, int batch, int time, int vocab) =>
+    internal static Tensor RandomIds(Random random, int batch, int time, int vocab) =>
         tensor(Enumerable.Range(0, batch * time).Select(_ => random.NextInt64(vocab)).ToArray(), [batch, time]);
 }

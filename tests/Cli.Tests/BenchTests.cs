@@ -79,6 +79,41 @@ public sealed class BenchTests
     }
 
     [Fact]
+    public void ProfileSplitsPrefillAndDecodeIntoEveryComponent()
+    {
+        var result = CliRun.Command(BenchCommand.Run, "--config", CliRun.BenchConfig("tiny.json"), "--runs", "1", "--layers", "1",
+            "--threads", "1", "--json", "--profile");
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        var components = BenchProfileComponents.All.Select(c => c.Path).Append(BenchProfileComponents.Other).ToList();
+        foreach (var mode in new[] { "prefill 8×256", "decode b1", "decode b8" })
+            Assert.Contains($"**moe fp32, {mode}**", result.Stdout);
+        foreach (var label in BenchProfileComponents.All.Select(c => c.Label))
+            Assert.Equal(3, CountOf(result.Stdout, $"| {label} |"));
+        using var json = result.LastLineJson();
+        var profile = json.RootElement.GetProperty("variants")[0].GetProperty("profile");
+        Assert.Equal(["prefill", "decode_b1", "decode_b8"], profile.EnumerateObject().Select(p => p.Name));
+        foreach (var call in profile.EnumerateObject().Select(p => p.Value))
+        {
+            double total = call.GetProperty("total_ms").GetDouble();
+            var rows = call.GetProperty("components").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!, c => c.GetProperty("ms").GetDouble());
+            Assert.Equal(components, rows.Keys);
+            Assert.All(rows, row => Assert.True(row.Value >= 0, $"{row.Key}: {row.Value} ms"));
+            double timed = rows.Where(row => row.Key != BenchProfileComponents.Other).Sum(row => row.Value);
+            Assert.True(timed <= total * 1.001 + 0.001, $"components sum to {timed} ms, the call took {total} ms");
+            // tiny has k/v Linears (n_head 2 rules out identity K/V), so each of these parts runs in every call.
+            foreach (var part in new[] { "embedding", "layer_norm", "attention.router", "attention.experts", "attention.kv_projections",
+                                         "attention.stick_breaking", "mlp.dispatch", "mlp.experts", "mlp.combine", "lm_head" })
+                Assert.True(rows[part] > 0, $"{part} was not timed");
+        }
+        var decode = profile.GetProperty("decode_b1");
+        Assert.True(decode.GetProperty("components").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "attention.kv_cache").GetProperty("ms").GetDouble() > 0);
+        Assert.Equal(BenchProfile.DecodePromptTokens + (BenchProfile.DecodeSteps + 3) / 2.0, decode.GetProperty("mean_context").GetDouble());
+    }
+
+    private static int CountOf(string text, string part) => (text.Length - text.Replace(part, "").Length) / part.Length;
+
+    [Fact]
     public void WorkModelCountsCausalAttention()
     {
         var config = ModuleFormerConfig.Load(CliRun.BenchConfig("tiny.json"));

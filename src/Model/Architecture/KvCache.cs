@@ -1,3 +1,4 @@
+using ModuleService.Model.Diagnostics;
 using static TorchSharp.torch;
 
 namespace ModuleService.Model.Architecture;
@@ -22,6 +23,7 @@ public sealed class LayerKvCache : IDisposable
     /// <returns>All keys and values, history first: (B, C, A). Detached: no gradient flows into the cache.</returns>
     public (Tensor Keys, Tensor Values) Append(Tensor newKeys, Tensor newValues)
     {
+        using var _ = ForwardProfiler.Scope("kv_cache");
         bool shared = ReferenceEquals(newKeys, newValues);
         if (keyBuffer is null)
         {

@@ -1,3 +1,4 @@
+using ModuleService.Model.Diagnostics;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -35,13 +36,14 @@ public sealed class MixtureOfExperts : nn.Module
     /// <param name="expertMask">null, (E,) or (N, E)</param>
     public (Tensor Output, RouterOutput Routing) forward(Tensor x, Tensor? expertMask = null)
     {
+        using var _ = ForwardProfiler.Scope("mlp");
         var (batch, time, width) = (x.shape[0], x.shape[1], x.shape[2]);
         var tokens = x.reshape(-1, width);                                       // (N, D)
         var routing = gate.forward(tokens, PerToken(expertMask, batch, time));
         var dispatch = ExpertDispatch.From(routing);
 
-        var hidden = experts.forward(tokens.index_select(0, dispatch.TokenOfPair), dispatch.ExpertSizes); // (N·k, F)
-        hidden = activation!(hidden);
+        var hidden = experts.forward(Gather(tokens, dispatch.TokenOfPair), dispatch.ExpertSizes); // (N·k, F)
+        using (ForwardProfiler.Scope("activation")) hidden = activation!(hidden);
         var outputs = output_experts.forward(hidden, dispatch.ExpertSizes);     // (N·k, D)
         var y = Combine(outputs, dispatch, tokens.shape[0]);                     // (N, D)
         return (y.view(batch, time, width), routing);
@@ -57,9 +59,8 @@ public sealed class MixtureOfExperts : nn.Module
         var routing = gate.forward(tokens, PerToken(expertMask, batch, time));
         var dispatch = ExpertDispatch.From(routing);
 
-        var projected = experts.forward(tokens.index_select(0, dispatch.TokenOfPair), dispatch.ExpertSizes); // (N·k, A)
-        // Back to token-major pair order f = n·k + s: SortedPairs is a permutation, so a copy, not a sum.
-        var queries = empty_like(projected).index_copy_(0, dispatch.SortedPairs, projected);  // (N·k, A)
+        var projected = experts.forward(Gather(tokens, dispatch.TokenOfPair), dispatch.ExpertSizes); // (N·k, A)
+        var queries = Unsort(projected, dispatch);                               // (N·k, A)
         return (queries.view(batch, time, routing.TopK, -1), routing, dispatch);
     }
 
@@ -70,7 +71,7 @@ public sealed class MixtureOfExperts : nn.Module
     {
         var (batch, time) = (y.shape[0], y.shape[1]);
         var pairs = y.reshape(-1, y.shape[3]);                                   // (N·k, A)
-        var outputs = output_experts.forward(pairs.index_select(0, dispatch.SortedPairs), dispatch.ExpertSizes); // (N·k, D)
+        var outputs = output_experts.forward(Gather(pairs, dispatch.SortedPairs), dispatch.ExpertSizes); // (N·k, D)
         return Combine(outputs, dispatch, batch * time).view(batch, time, -1);
     }
 
@@ -78,9 +79,24 @@ public sealed class MixtureOfExperts : nn.Module
     private static Tensor? PerToken(Tensor? mask, long batch, long time) =>
         mask is null || mask.dim() == 1 || time == 1 ? mask : mask.repeat_interleave(time, 0);
 
+    /// <summary>The rows each expert multiplies, grouped by expert: (N·k, width).</summary>
+    private static Tensor Gather(Tensor rows, Tensor sortedIndex)
+    {
+        using var _ = ForwardProfiler.Scope("dispatch");
+        return rows.index_select(0, sortedIndex);
+    }
+
+    /// <summary>Back to token-major pair order f = n·k + s: SortedPairs is a permutation, so a copy, not a sum.</summary>
+    private static Tensor Unsort(Tensor sortedRows, ExpertDispatch dispatch)
+    {
+        using var _ = ForwardProfiler.Scope("dispatch");
+        return empty_like(sortedRows).index_copy_(0, dispatch.SortedPairs, sortedRows);
+    }
+
     /// <summary>Weights each pair's output by its gate and sums the k pairs of every token.</summary>
     private static Tensor Combine(Tensor pairOutputs, ExpertDispatch dispatch, long tokens)
     {
+        using var _ = ForwardProfiler.Scope("combine");
         var weighted = pairOutputs * dispatch.GateOfPair.unsqueeze(1);           // (N·k, D)
         // In place on a fresh zero tensor: the out-of-place index_add would first copy it.
         return zeros(tokens, pairOutputs.shape[1], dtype: pairOutputs.dtype, device: pairOutputs.device)

@@ -1,3 +1,4 @@
+using ModuleService.Model.Diagnostics;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -36,6 +37,7 @@ public sealed class ParallelExperts : nn.Module
     /// <returns>(N·k, out)</returns>
     public Tensor forward(Tensor sortedInputs, long[] expertSizes)
     {
+        using var _ = ForwardProfiler.Scope("experts");
         var products = new List<Tensor>(expertSizes.Length);
         long start = 0;
         for (int e = 0; e < expertSizes.Length; e++)

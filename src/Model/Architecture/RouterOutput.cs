@@ -1,3 +1,4 @@
+using ModuleService.Model.Diagnostics;
 using static TorchSharp.torch;
 
 namespace ModuleService.Model.Architecture;
@@ -25,6 +26,7 @@ public sealed record ExpertDispatch(Tensor SortedPairs, Tensor TokenOfPair, Tens
 {
     public static ExpertDispatch From(RouterOutput routing)
     {
+        using var _ = ForwardProfiler.Scope("dispatch");
         var flatExperts = routing.TopKIndices.flatten();                        // (N·k,)
         var sortedPairs = flatExperts.sort(stable: true).Indices;               // (N·k,)
         var sizes = bincount(flatExperts, minlength: routing.Experts).data<long>().ToArray();

@@ -1,3 +1,4 @@
+using ModuleService.Model.Diagnostics;
 using static TorchSharp.torch;
 
 namespace ModuleService.Model.Architecture;
@@ -23,6 +24,7 @@ public static class StickBreaking
     /// <returns>(B, T, k, H, d)</returns>
     public static Tensor Attend(Tensor q, Tensor k, Tensor v, Tensor? attentionMask)
     {
+        using var _ = ForwardProfiler.Scope("stick_breaking");
         long time = q.shape[1], context = k.shape[1];
         if (time > context)
             throw new ArgumentException($"queries ({time}) outnumber keys ({context})");

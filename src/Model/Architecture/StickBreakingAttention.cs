@@ -1,3 +1,4 @@
+using ModuleService.Model.Diagnostics;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -39,6 +40,7 @@ public sealed class StickBreakingAttention : nn.Module
     /// <param name="expertMask">null, (E,) or (B·T, E).</param>
     public (Tensor Output, RouterOutput Routing) forward(Tensor x, LayerKvCache? cache, Tensor? attentionMask, Tensor? expertMask)
     {
+        using var _ = ForwardProfiler.Scope("attention");
         var (batch, time) = (x.shape[0], x.shape[1]);
         var (queries, routing, dispatch) = q_proj.Map(x, expertMask);           // (B, T, k, A)
         var keys = k_proj is null ? x : k_proj.call(x);                          // (B, T, A)

@@ -1,3 +1,4 @@
+using ModuleService.Model.Diagnostics;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -40,6 +41,7 @@ public sealed class TopKGate : nn.Module
     /// <param name="expertMask">null, (E,) or (N, E) booleans: false removes an expert from the softmax.</param>
     public RouterOutput forward(Tensor x, Tensor? expertMask = null)
     {
+        using var _ = ForwardProfiler.Scope("router");
         var logits = w_gate.call(x);                                            // (N, E)
         if (expertMask is not null)
             logits = logits.masked_fill(expertMask.logical_not(), double.NegativeInfinity);
