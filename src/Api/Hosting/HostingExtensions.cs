@@ -24,6 +24,8 @@ public static class HostingExtensions
     {
         services.AddOptions<ModuleServiceOptions>().BindConfiguration(ModuleServiceOptions.SectionName)
             .ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<EmbeddedPostgresWatchdog>();
+        services.AddHostedService(sp => sp.GetRequiredService<EmbeddedPostgresWatchdog>());
         // Checkpoint uploads are large; the registry's own limits (Registry:MaxTarBytes) apply.
         services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = null);
         services.Configure<Microsoft.AspNetCore.Http.Features.FormOptions>(o => o.MultipartBodyLengthLimit = long.MaxValue);
