@@ -1,6 +1,10 @@
 using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using ModuleService.Api.Hosting;
 using ModuleService.Api.Imports;
 using ModuleService.Api.Tests.Support;
 using ModuleService.Registry.Assemblies;
@@ -80,6 +84,20 @@ public sealed class EmbeddedPostgresWatchdogTests(ITestOutputHelper output)
                 await PostgresTools.Locate().RunAsync("pg_ctl", ["-D", Path.GetDirectoryName(postmasterPid)!, "-m", "immediate", "-w", "stop"],
                     TimeSpan.FromSeconds(30), CancellationToken.None);
         }
+    }
+
+    [Theory]
+    [InlineData("00:00:00")]
+    [InlineData("02:00:00")]
+    public void AWatchIntervalOutsideItsRange_IsRejectedAtStart(string interval)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+            { [$"{ModuleServiceOptions.SectionName}:{nameof(ModuleServiceOptions.EmbeddedPostgresWatchInterval)}"] = interval }).Build();
+        using var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddModuleServiceHosting().BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IStartupValidator>().Validate());
+
+        Assert.Contains(nameof(ModuleServiceOptions.EmbeddedPostgresWatchInterval), error.Message);
     }
 
     /// <summary>postmaster.pid: line 1 the pid, line 4 the port.</summary>
