@@ -24,7 +24,7 @@ namespace ModuleService.Api.Tests.Faults;
 [Trait("Suite", "faults")]
 public sealed class DatabaseRestartTests(ITestOutputHelper output)
 {
-    const int Steps = 80, CheckpointEvery = 5;
+    const int Steps = 30, CheckpointEvery = 5;
     readonly string key = "bootstrap-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
 
     [Fact]
@@ -101,7 +101,7 @@ public sealed class DatabaseRestartTests(ITestOutputHelper output)
         }
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/readyz")).StatusCode);
 
-        var done = await JobHttp.WaitAsync(admin, job, "succeeded", output);
+        var done = await JobHttp.WaitAsync(admin, job, "succeeded", output, FaultTiming.JobTimeout);
         var events = await JobHttp.EventsAsync(admin, id);
         Assert.Equal(Steps, (long)done["progress"]!["step"]!);
         Assert.True(done["finishedAt"]!.GetValue<DateTimeOffset>() > stoppedAt, "the job ended before the outage, so it proves nothing");

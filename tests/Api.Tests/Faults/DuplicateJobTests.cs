@@ -23,7 +23,7 @@ namespace ModuleService.Api.Tests.Faults;
 [Trait("Suite", "faults")]
 public sealed class DuplicateJobTests(PostgresFixture postgres, ITestOutputHelper output)
 {
-    const int Steps = 60;
+    const int Steps = 30;
     readonly string key = "bootstrap-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
 
     [Fact]
@@ -58,7 +58,7 @@ public sealed class DuplicateJobTests(PostgresFixture postgres, ITestOutputHelpe
         Assert.Equal("running", await OutageProbe.StatusOfAsync(client, $"/v1/jobs/{id}"));
         Assert.True(direct.Elapsed < TimeSpan.FromSeconds(10), $"the second copy took {direct.Elapsed.TotalSeconds:F1} s: it trained instead of standing aside");
 
-        var done = await JobHttp.WaitAsync(client, job, "succeeded", output);
+        var done = await JobHttp.WaitAsync(client, job, "succeeded", output, FaultTiming.JobTimeout);
         var events = await JobHttp.EventsAsync(client, id.ToString());
         var kinds = events.Select(e => (string)e["kind"]!).ToList();
         output.WriteLine($"direct second call returned in {direct.ElapsedMilliseconds} ms; events: {string.Join(", ", kinds.Where(k => k is not ("loss" or "evaluation")))}");

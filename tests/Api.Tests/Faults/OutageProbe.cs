@@ -35,3 +35,12 @@ internal static class OutageProbe
     public static async Task<string> StatusOfAsync(HttpClient client, string url) =>
         (string)JsonNode.Parse(await client.GetStringAsync(url))!["status"]!;
 }
+
+internal static class FaultTiming
+{
+    /// <summary>
+    /// A 30-step tiny pretrain takes seconds on a quiet machine; on one shared with benchmarks (load 40 on two cores
+    /// was seen) it took minutes. The bound only keeps a stuck job from hanging the suite.
+    /// </summary>
+    public static readonly TimeSpan JobTimeout = TimeSpan.FromMinutes(4);
+}

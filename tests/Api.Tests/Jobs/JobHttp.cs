@@ -53,10 +53,11 @@ internal static class JobHttp
     }
 
     /// <summary>Polls the job until it reaches <paramref name="status"/>; fails at once (with error and events) if it ends otherwise.</summary>
-    internal static async Task<JsonObject> WaitAsync(HttpClient client, JsonObject submitted, string status, ITestOutputHelper output)
+    internal static async Task<JsonObject> WaitAsync(HttpClient client, JsonObject submitted, string status, ITestOutputHelper output,
+        TimeSpan? timeout = null)
     {
         var id = (string)submitted["id"]!;
-        var deadline = DateTime.UtcNow + JobTimeout;
+        var deadline = DateTime.UtcNow + (timeout ?? JobTimeout);
         while (true)
         {
             var job = JsonNode.Parse(await client.GetStringAsync($"/v1/jobs/{id}"))!.AsObject();
