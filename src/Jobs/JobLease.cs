@@ -49,7 +49,8 @@ public sealed class JobLease : IAsyncDisposable
             command.Parameters.AddWithValue("key", key);
             await command.ExecuteScalarAsync();
         }
-        catch (NpgsqlException) { /* the session is gone, and the lock with it */ }
+        // The session is gone (server restarted or connection cut), and the lock with it; Npgsql says so either way.
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException) { }
         await connection.DisposeAsync();
     }
 }

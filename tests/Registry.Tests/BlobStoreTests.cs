@@ -35,6 +35,22 @@ public sealed class BlobStoreTests(PostgresFixture postgres) : RegistryTestBase(
     }
 
     [Fact]
+    public async Task APutThatFailsHalfway_LeavesNeitherRowNorChunks_AndTheSameBytesStoreLater()
+    {
+        var content = RandomBytes(5_000);
+        var sha = Sha256Hex.Of(content);
+        await using (var failing = new FailsOnSecondPass(content, failAt: 2_048))
+            await Assert.ThrowsAsync<IOException>(() => Blobs.PutAsync(failing, default));
+
+        // Before the put had its own transaction, the row stayed with 2 of its 5 chunks, and every later put of these
+        // bytes trusted the row.
+        Assert.Equal(0, await Db.Blobs.CountAsync(b => b.Sha256 == sha));
+        Assert.Equal(0, await Db.BlobChunks.CountAsync(c => c.BlobSha256 == sha));
+        Assert.True((await Blobs.PutAsync(content, default)).Created);
+        Assert.Equal(content, await ReadFreshAsync(sha));
+    }
+
+    [Fact]
     public async Task CorruptOrMissingCacheFile_IsDetectedAndRefetched()
     {
         var content = RandomBytes(5_000);
@@ -109,5 +125,27 @@ public sealed class DefaultChunkBlobTests(PostgresFixture postgres) : RegistryTe
         Assert.Equal(3, await Db.Blobs.Where(b => b.Sha256 == put.Sha256).Select(b => b.ChunkCount).SingleAsync());
         await using var stream = await Blobs.OpenReadAsync(put.Sha256, default);
         Assert.Equal(Sha256Hex.Of(content), await Sha256Hex.OfAsync(stream, default));
+    }
+}
+
+/// <summary>Reads fine once (the hashing pass); after a rewind, fails once the position passes <c>failAt</c>.</summary>
+sealed class FailsOnSecondPass(byte[] content, int failAt) : MemoryStream(content, writable: false)
+{
+    bool readToEnd;
+
+    public override int Read(byte[] buffer, int offset, int count) => Track(() => base.Read(buffer, offset, count));
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) =>
+        Task.FromResult(Read(buffer, offset, count));
+
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) =>
+        ValueTask.FromResult(Track(() => base.Read(buffer.Span)));
+
+    int Track(Func<int> read)
+    {
+        if (readToEnd && Position >= failAt) throw new IOException("the source failed halfway");
+        var n = read();
+        if (n == 0) readToEnd = true;
+        return n;
     }
 }

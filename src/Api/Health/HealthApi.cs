@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using ModuleService.Registry.Data;
+using ModuleService.Registry.Hosting;
 
 namespace ModuleService.Api.Health;
 
@@ -19,14 +20,21 @@ public static class HealthApi
     {
         try
         {
-            if (!await db.Database.CanConnectAsync(ct)) return Unready("database unreachable");
+            if (!await db.Database.CanConnectAsync(ct)) return Unreachable("database unreachable");
             var pending = (await db.Database.GetPendingMigrationsAsync(ct)).ToList();
             return pending.Count == 0 ? TypedResults.Ok(new HealthStatus("ready", null)) : Unready($"pending migrations: {string.Join(", ", pending)}");
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            return Unready($"database error: {e.GetType().Name}");
+            return DatabaseOutage.Is(e) ? Unreachable($"database unreachable: {e.GetBaseException().Message}") : Unready($"database error: {e.GetType().Name}");
         }
+    }
+
+    /// <summary>Load balancers probe this often, so it is what first sees a restarted server: drop the old server's connections.</summary>
+    static IResult Unreachable(string reason)
+    {
+        DatabaseOutage.ForgetPooledConnections();
+        return Unready(reason);
     }
 
     static IResult Unready(string reason) => TypedResults.Json(new HealthStatus("unready", reason), statusCode: StatusCodes.Status503ServiceUnavailable);

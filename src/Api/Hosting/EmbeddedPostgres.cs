@@ -23,6 +23,7 @@ public static class EmbeddedPostgres
         var cluster = await PostgresCluster.InitializeAsync(Path.Combine(dataDirectory, "postgres"), logger);
         await cluster.StartAsync();
         StopWithTheApp(app, cluster);
+        app.Services.GetRequiredService<EmbeddedPostgresWatchdog>().Watch(cluster);
 
         var builder = new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = cluster.Port, Username = "postgres", Database = DatabaseName };
         await CreateDatabaseIfMissingAsync(cluster, builder);

@@ -24,6 +24,8 @@ public static class HostingExtensions
     {
         services.AddOptions<ModuleServiceOptions>().BindConfiguration(ModuleServiceOptions.SectionName)
             .ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<EmbeddedPostgresWatchdog>();
+        services.AddHostedService(sp => sp.GetRequiredService<EmbeddedPostgresWatchdog>());
         // One bounded limit for every body; the two streaming uploads lift it per endpoint (StreamingUpload).
         services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
             .Configure<IOptions<ModuleServiceOptions>>((kestrel, options) => kestrel.Limits.MaxRequestBodySize = options.Value.MaxRequestBodyBytes);

@@ -34,6 +34,13 @@ public sealed class ModuleServiceOptions
     [Range(1024, long.MaxValue)]
     public long MaxRequestBodyBytes { get; set; } = 8L << 20;
 
+    /// <summary>
+    /// How often the embedded PostgreSQL (no connection string) is checked; a dead server is started again on the
+    /// same port and data directory. Unused with an external server, which its own supervisor looks after.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan EmbeddedPostgresWatchInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     public bool ServesHttp => Role is "api" or "both";
     public bool RunsWorker => Role is "worker" or "both";
 }

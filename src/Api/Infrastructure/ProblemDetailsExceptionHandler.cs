@@ -6,6 +6,7 @@ using ModuleService.Model.Surgery;
 using ModuleService.Api.Inference;
 using ModuleService.Inference.Batching;
 using ModuleService.Registry;
+using ModuleService.Registry.Hosting;
 
 namespace ModuleService.Api.Infrastructure;
 
@@ -15,10 +16,15 @@ namespace ModuleService.Api.Infrastructure;
 /// </summary>
 public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService problems, ILogger<ProblemDetailsExceptionHandler> logger) : IExceptionHandler
 {
+    /// <summary>A restarting PostgreSQL is usually back within seconds; clients should not hammer it meanwhile.</summary>
+    public const int DatabaseRetryAfterSeconds = 5;
+
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
     {
+        var outage = DatabaseOutage.Is(exception);
         var (status, title, target) = exception switch
         {
+            _ when outage => (StatusCodes.Status503ServiceUnavailable, "Database unavailable", null),
             NotFoundException e => (StatusCodes.Status404NotFound, "Not found", e.Key),
             ConflictException => (StatusCodes.Status409Conflict, "Conflict", null),
             InvalidModuleOperationException e => (StatusCodes.Status422UnprocessableEntity, "Invalid module operation", e.Target),
@@ -39,12 +45,19 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
             OperationCanceledException when context.RequestAborted.IsCancellationRequested => (499, "Client closed request", null),
             _ => (StatusCodes.Status500InternalServerError, "Internal error", null),
         };
-        if (status >= 500) logger.LogError(exception, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
+        if (outage)
+        {
+            // Expected while PostgreSQL restarts: one line, no stack trace; and no pooled connection of the old server reused.
+            logger.LogWarning("Database unavailable on {Method} {Path}: {Message}", context.Request.Method, context.Request.Path, exception.GetBaseException().Message);
+            DatabaseOutage.ForgetPooledConnections();
+        }
+        else if (status >= 500) logger.LogError(exception, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
         if (context.Response.HasStarted) return false;
 
         context.Response.StatusCode = status;
         if (exception is QueueFullException full)
             context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(full.RetryAfter.TotalSeconds)).ToString();
+        if (outage) context.Response.Headers.RetryAfter = DatabaseRetryAfterSeconds.ToString();
         var message = exception switch
         {
             CompletionValidationException c => c.Detail,
@@ -56,7 +69,8 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
         {
             Status = status,
             Title = title,
-            Detail = status >= 500 && exception is not BlobIntegrityException ? "The server failed to handle the request; see its log." : message,
+            Detail = outage ? "The database cannot be reached; retry shortly."
+                : status >= 500 && exception is not BlobIntegrityException ? "The server failed to handle the request; see its log." : message,
         };
         if (target is not null) details.Extensions["target"] = target;
         // Field errors use the ValidationProblem shape too, so clients find the field under "errors".

@@ -53,8 +53,37 @@ public sealed class PostgresCluster : IAsyncDisposable
     public async Task StartAsync(int? port = null, CancellationToken ct = default)
     {
         if (IsRunning) return;
+        await LaunchAsync(port ?? FreePort(), ct);
+        IsRunning = true;
+        logger.LogInformation("PostgreSQL started on 127.0.0.1:{Port} with data in {DataDirectory}", Port, DataDirectory);
+    }
+
+    /// <summary>
+    /// True when the postmaster named in <c>postmaster.pid</c> is alive. False after a crash or a kill, even before
+    /// the pid is reaped (a zombie has no command line).
+    /// </summary>
+    public bool IsServerAlive()
+    {
+        var pidFile = Path.Combine(DataDirectory, "postmaster.pid");
+        try { return int.TryParse(File.ReadLines(pidFile).FirstOrDefault()?.Trim(), out var pid) && IsPostmaster(pid); }
+        catch (IOException) { return false; }
+    }
+
+    /// <summary>
+    /// Starts a server that died (killed, crashed) again on the same port and data; PostgreSQL replays its WAL. Does
+    /// nothing for a cluster stopped on purpose. Throws while the dead server's children still hold its shared
+    /// memory (they exit within moments of noticing), so callers retry.
+    /// </summary>
+    public async Task RestartAfterCrashAsync(CancellationToken ct = default)
+    {
+        if (!IsRunning) return;
+        await LaunchAsync(Port, ct);
+    }
+
+    async Task LaunchAsync(int port, CancellationToken ct)
+    {
         await RemoveStaleServerAsync(ct);
-        Port = port ?? FreePort();
+        Port = port;
         // Durability settings are only relaxed for throwaway clusters.
         var options = $"-p {Port} -k '{RootDirectory}' -c listen_addresses=127.0.0.1 -c max_connections=200"
             + (temporary ? " -c fsync=off -c synchronous_commit=off -c full_page_writes=off" : "");
@@ -62,8 +91,6 @@ public sealed class PostgresCluster : IAsyncDisposable
             TimeSpan.FromSeconds(90), ct);
         if (result.ExitCode != 0)
             throw new InvalidOperationException($"pg_ctl start failed (exit {result.ExitCode}): {result.Output}\n{LogTail()}");
-        IsRunning = true;
-        logger.LogInformation("PostgreSQL started on 127.0.0.1:{Port} with data in {DataDirectory}", Port, DataDirectory);
     }
 
     public string ConnectionString(string database = "postgres") =>

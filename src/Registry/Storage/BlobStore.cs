@@ -20,7 +20,7 @@ public sealed class BlobStore(RegistryDbContext db, IOptions<RegistryOptions> op
 
     /// <summary>
     /// Stores the rest of <paramref name="content"/> unless a blob with its hash exists. Runs in the caller's
-    /// transaction, if any, so a failed import leaves no blobs behind.
+    /// transaction, if any, so a failed import leaves no blobs behind; otherwise in one of its own.
     /// </summary>
     public async Task<BlobPutResult> PutAsync(Stream content, CancellationToken ct)
     {
@@ -39,6 +39,9 @@ public sealed class BlobStore(RegistryDbContext db, IOptions<RegistryOptions> op
 
         var chunkCount = checked((int)((size + settings.ChunkSize - 1) / settings.ChunkSize));
         var now = time.GetUtcNow();
+        // The row and its chunks commit together: a row whose chunks were lost to a crash between the statements
+        // would pass the existence check above forever, and every later put of the same bytes would trust it.
+        await using var own = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
         // ON CONFLICT: a concurrent import of the same bytes wins the row; ours then writes nothing.
         var inserted = await db.Database.ExecuteSqlAsync(
             $"INSERT INTO blobs (sha256, size, chunk_count, created_at) VALUES ({sha}, {size}, {chunkCount}, {now}) ON CONFLICT (sha256) DO NOTHING", ct);
@@ -59,6 +62,7 @@ public sealed class BlobStore(RegistryDbContext db, IOptions<RegistryOptions> op
         // A source that changed between the two passes would store bytes under the wrong key.
         if (Convert.ToHexStringLower(hash.GetHashAndReset()) != sha)
             throw new InvalidOperationException($"content changed while blob {sha} was being stored");
+        if (own is not null) await own.CommitAsync(ct);
         return new(sha, size, true);
     }
 

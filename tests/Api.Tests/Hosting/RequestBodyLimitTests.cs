@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
-using ModuleService.Api.Tests.Jobs;
 using ModuleService.Api.Tests.Support;
 using Npgsql;
 using Xunit;

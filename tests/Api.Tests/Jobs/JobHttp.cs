@@ -53,10 +53,11 @@ internal static class JobHttp
     }
 
     /// <summary>Polls the job until it reaches <paramref name="status"/>; fails at once (with error and events) if it ends otherwise.</summary>
-    internal static async Task<JsonObject> WaitAsync(HttpClient client, JsonObject submitted, string status, ITestOutputHelper output)
+    internal static async Task<JsonObject> WaitAsync(HttpClient client, JsonObject submitted, string status, ITestOutputHelper output,
+        TimeSpan? timeout = null)
     {
         var id = (string)submitted["id"]!;
-        var deadline = DateTime.UtcNow + JobTimeout;
+        var deadline = DateTime.UtcNow + (timeout ?? JobTimeout);
         while (true)
         {
             var job = JsonNode.Parse(await client.GetStringAsync($"/v1/jobs/{id}"))!.AsObject();
@@ -71,6 +72,26 @@ internal static class JobHttp
             }
             await Task.Delay(250);
         }
+    }
+
+    /// <summary>The events of a <c>/v1/jobs/{id}/events</c> answer (an array or a page with items).</summary>
+    internal static IEnumerable<JsonNode> Items(JsonNode events) =>
+        (events as JsonArray ?? events["items"]!.AsArray()).Select(e => e!);
+
+    internal static async Task<List<JsonNode>> EventsAsync(HttpClient client, string id) =>
+        Items(JsonNode.Parse(await client.GetStringAsync($"/v1/jobs/{id}/events?limit=1000"))!).ToList();
+
+    /// <summary>Waits for the job's first checkpoint and returns its step.</summary>
+    internal static async Task<long> WaitForCheckpointAsync(HttpClient client, string id)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while (DateTime.UtcNow < deadline)
+        {
+            var checkpoint = (await EventsAsync(client, id)).LastOrDefault(e => (string)e["kind"]! == "checkpoint");
+            if (checkpoint is not null) return checkpoint["data"]!["step"]!.GetValue<long>();
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"job {id} wrote no checkpoint within 90 s");
     }
 
     /// <summary>40 English-like documents of 2–4 sentences (deterministic).</summary>
