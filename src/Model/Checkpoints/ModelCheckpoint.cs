@@ -27,10 +27,9 @@ public static class ModelCheckpoint
         finally { foreach (var reader in readers) reader.Dispose(); }
     }
 
-    /// <summary>The folder's safetensors files, headers checked; null when the weights are pytorch_model.bin.</summary>
+    /// <summary>The folder's safetensors files, headers checked; null for other weights or a missing folder (the loader's errors).</summary>
     static List<SafetensorsReader>? OpenSafetensors(string directory)
     {
-        if (!Directory.Exists(directory)) throw new CheckpointFormatException(directory, "checkpoint folder does not exist");
         var single = Path.Combine(directory, CheckpointLoader.SafetensorsFile);
         if (File.Exists(single)) return [SafetensorsReader.Open(single)];
         var index = Path.Combine(directory, CheckpointLoader.SafetensorsIndexFile);
