@@ -13,6 +13,7 @@ public static class CliApp
           generate   stream a sampled continuation of a prompt
           inspect    config summary, parameter counts, modules per layer
           bench      prefill and decode throughput of a config with random weights
+          make-checkpoint  a random checkpoint folder of a config, written tensor by tensor (any size)
           corpus     clean and split the training corpora (build, excerpt, manifest, man)
           experiments  the small-scale reproduction of the paper's claims (report in docs/results), the default model
           soak-chart the API's memory over a soak run (scripts/soak.sh --json) as a PNG
@@ -41,6 +42,7 @@ public static class CliApp
             case GenerateCommand.Name: return GenerateCommand.Run(rest, stdout, stderr, cancellation);
             case InspectCommand.Name: return InspectCommand.Run(rest, stdout, stderr);
             case BenchCommand.Name: return BenchCommand.Run(rest, stdout, stderr);
+            case MakeCheckpointCommand.Name: return MakeCheckpointCommand.Run(rest, stdout, stderr);
             case Corpus.CorpusCommand.Name: return Corpus.CorpusCommand.Run(rest, stdout, stderr);
             case Experiments.ExperimentsCommand.Name: return Experiments.ExperimentsCommand.Run(rest, stdout, stderr);
             case SoakChartCommand.Name: return SoakChartCommand.Run(rest, stdout, stderr);

@@ -90,7 +90,11 @@ public static class CheckpointLoader
     /// <param name="stateDict">Tensors by name.</param>
     /// <param name="source">File or folder named in the error message.</param>
     /// <exception cref="CheckpointFormatException">Names the first bad tensor with expected and actual shape, and counts the others.</exception>
-    public static void Validate(ModuleFormerConfig config, IReadOnlyDictionary<string, Tensor> stateDict, string source = "state dict")
+    public static void Validate(ModuleFormerConfig config, IReadOnlyDictionary<string, Tensor> stateDict, string source = "state dict") =>
+        Validate(config, stateDict.ToDictionary(p => p.Key, p => (p.Value.shape, p.Value.dtype), StringComparer.Ordinal), source);
+
+    /// <summary>The same checks on names, shapes and dtypes alone (e.g. from safetensors headers, before any data is read).</summary>
+    internal static void Validate(ModuleFormerConfig config, IReadOnlyDictionary<string, (long[] Shape, ScalarType DType)> stateDict, string source)
     {
         var expected = ModuleFormerStateDict.ExpectedShapes(config);
         var buffers = ModuleFormerStateDict.BufferShapes(config);
@@ -99,15 +103,15 @@ public static class CheckpointLoader
         {
             if (!stateDict.TryGetValue(name, out var tensor))
                 problems.Add((name, $"missing (expected shape {Format(shape)}, got none)"));
-            else if (!tensor.shape.SequenceEqual(shape))
-                problems.Add((name, $"wrong shape: expected {Format(shape)}, got {Format(tensor.shape)}"));
-            else if (!tensor.is_floating_point())
-                problems.Add((name, $"has dtype {tensor.dtype}, expected a floating-point type"));
+            else if (!tensor.Shape.SequenceEqual(shape))
+                problems.Add((name, $"wrong shape: expected {Format(shape)}, got {Format(tensor.Shape)}"));
+            else if (!torch.is_floating_point(tensor.DType))
+                problems.Add((name, $"has dtype {tensor.DType}, expected a floating-point type"));
         }
         // Buffers are dead weight (the forward rebuilds them), so any shape or dtype is acceptable.
         foreach (var (name, tensor) in stateDict)
             if (!expected.ContainsKey(name) && !buffers.ContainsKey(name))
-                problems.Add((name, $"unexpected tensor with shape {Format(tensor.shape)} (expected shape: none, not part of this config)"));
+                problems.Add((name, $"unexpected tensor with shape {Format(tensor.Shape)} (expected shape: none, not part of this config)"));
         if (problems.Count == 0) return;
 
         var (first, problem) = problems[0];

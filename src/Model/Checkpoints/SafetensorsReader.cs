@@ -95,6 +95,29 @@ public sealed class SafetensorsReader : IDisposable
         }
     }
 
+    /// <summary>
+    /// Reads tensor <paramref name="name"/> into the existing <paramref name="destination"/> of the same shape, e.g.
+    /// a model parameter: straight from the file when the dtypes match, else through one converted temporary.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">No tensor of that name.</exception>
+    /// <exception cref="ArgumentException">The destination's shape differs from the file's.</exception>
+    public void ReadInto(string name, Tensor destination)
+    {
+        ObjectDisposedException.ThrowIf(handle.IsClosed, this);
+        if (!header.Entries.TryGetValue(name, out var entry))
+            throw new KeyNotFoundException($"{Path}: no tensor named '{name}'");
+        if (!destination.shape.SequenceEqual(entry.Shape))
+            throw new ArgumentException($"{Path}: tensor '{name}' has shape {SafetensorsHeader.Format(entry.Shape)}, the destination {SafetensorsHeader.Format(destination.shape)}", nameof(destination));
+        using var _ = no_grad();
+        if (destination.dtype == entry.ScalarType && destination.device_type == DeviceType.CPU && destination.is_contiguous())
+        {
+            if (entry.ByteLength > 0) ReadInto(destination, entry);
+            return;
+        }
+        using var source = ReadTensor(name);
+        destination.copy_(source);
+    }
+
     void ReadInto(Tensor tensor, SafetensorsEntry entry)
     {
         // Tensor.bytes is a span over the tensor's native buffer, so the file is read straight into it.

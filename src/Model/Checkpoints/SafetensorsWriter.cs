@@ -26,37 +26,72 @@ public static class SafetensorsWriter
     /// <exception cref="ArgumentException">A tensor has an unsupported dtype or the reserved name <c>__metadata__</c>.</exception>
     public static void Write(Stream stream, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
+        var specs = tensors.Select(p => new TensorSpec(p.Key, p.Value.dtype, p.Value.shape)).ToList();
+        Write(stream, specs, spec => tensors[spec.Name], disposeProduced: false, metadata);
+    }
+
+    /// <summary>
+    /// Writes a file whose tensors are made one at a time by <paramref name="produce"/> and disposed right after
+    /// they are written, so memory holds one tensor, never the whole file (e.g. multi-GB random checkpoints).
+    /// The layout is the same as for a dictionary of tensors with these names, dtypes and shapes.
+    /// </summary>
+    /// <exception cref="ArgumentException">A spec has an unsupported dtype or the reserved name, or a produced
+    /// tensor does not have its spec's dtype and shape.</exception>
+    public static void Save(string path, IReadOnlyList<TensorSpec> specs, Func<TensorSpec, Tensor> produce, IReadOnlyDictionary<string, string>? metadata = null)
+        => FileIo.WriteAtomically(path, stream => Write(stream, specs, produce, disposeProduced: true, metadata));
+
+    static void Write(Stream stream, IReadOnlyList<TensorSpec> specs, Func<TensorSpec, Tensor> produce, bool disposeProduced,
+        IReadOnlyDictionary<string, string>? metadata)
+    {
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("safetensors writing needs a little-endian host");
-        var layout = Layout(tensors);
+        var layout = Layout(specs);
         var header = Header(layout, metadata);
         Span<byte> prefix = stackalloc byte[8];
         BinaryPrimitives.WriteUInt64LittleEndian(prefix, (ulong)header.Length);
         stream.Write(prefix);
         stream.Write(header);
         foreach (var item in layout)
-            WriteData(stream, item.Tensor);
+        {
+            var tensor = produce(item.Spec);
+            try
+            {
+                if (tensor.dtype != item.Spec.DType || !tensor.shape.SequenceEqual(item.Spec.Shape))
+                    throw new ArgumentException($"tensor '{item.Spec.Name}' was produced as {tensor.dtype} {Format(tensor.shape)}, " +
+                        $"its spec says {item.Spec.DType} {Format(item.Spec.Shape)}", nameof(produce));
+                WriteData(stream, tensor);
+            }
+            finally
+            {
+                if (disposeProduced) tensor.Dispose();
+            }
+        }
     }
 
-    sealed record Item(string Name, Tensor Tensor, string DType, long[] Shape, long Begin, long End);
+    /// <summary>Name, dtype and shape of one tensor to write; the data comes later.</summary>
+    public sealed record TensorSpec(string Name, ScalarType DType, long[] Shape);
 
-    static List<Item> Layout(IReadOnlyDictionary<string, Tensor> tensors)
+    sealed record Item(TensorSpec Spec, string DType, long Begin, long End);
+
+    static List<Item> Layout(IReadOnlyList<TensorSpec> specs)
     {
-        var items = new List<Item>(tensors.Count);
+        var items = new List<Item>(specs.Count);
         long offset = 0;
-        foreach (var (name, tensor) in tensors.OrderByDescending(p => SizeOf(p.Key, p.Value)).ThenBy(p => p.Key, StringComparer.Ordinal))
+        foreach (var spec in specs.OrderByDescending(SizeOf).ThenBy(s => s.Name, StringComparer.Ordinal))
         {
-            if (name == "__metadata__") throw new ArgumentException("'__metadata__' is reserved and cannot name a tensor", nameof(tensors));
-            long bytes = checked(tensor.NumberOfElements * SizeOf(name, tensor));
-            items.Add(new Item(name, tensor, SafetensorsDType.NameOf(tensor.dtype), tensor.shape, offset, offset + bytes));
+            if (spec.Name == "__metadata__") throw new ArgumentException("'__metadata__' is reserved and cannot name a tensor", nameof(specs));
+            long bytes = checked(spec.Shape.Aggregate(1L, (n, d) => n * d) * SizeOf(spec));
+            items.Add(new Item(spec, SafetensorsDType.NameOf(spec.DType), offset, offset + bytes));
             offset += bytes;
         }
         return items;
     }
 
-    static int SizeOf(string name, Tensor tensor)
+    static string Format(long[] shape) => SafetensorsHeader.Format(shape);
+
+    static int SizeOf(TensorSpec spec)
     {
-        try { return SafetensorsDType.ElementSize(tensor.dtype); }
-        catch (ArgumentException e) { throw new ArgumentException($"tensor '{name}': {e.Message}", nameof(tensor), e); }
+        try { return SafetensorsDType.ElementSize(spec.DType); }
+        catch (ArgumentException e) { throw new ArgumentException($"tensor '{spec.Name}': {e.Message}", nameof(spec), e); }
     }
 
     static byte[] Header(List<Item> layout, IReadOnlyDictionary<string, string>? metadata)
@@ -73,10 +108,10 @@ public static class SafetensorsWriter
             json.WriteEndObject();
             foreach (var item in layout)
             {
-                json.WriteStartObject(item.Name);
+                json.WriteStartObject(item.Spec.Name);
                 json.WriteString("dtype", item.DType);
                 json.WriteStartArray("shape");
-                foreach (var d in item.Shape) json.WriteNumberValue(d);
+                foreach (var d in item.Spec.Shape) json.WriteNumberValue(d);
                 json.WriteEndArray();
                 json.WriteStartArray("data_offsets");
                 json.WriteNumberValue(item.Begin);

@@ -11,15 +11,7 @@ internal static class ShardedCheckpoint
 {
     public static Dictionary<string, Tensor> Load(string directory, string indexPath, bool safetensors, ScalarType? dtype)
     {
-        var weightMap = ReadWeightMap(indexPath);
-        var shards = weightMap.GroupBy(p => p.Value, p => p.Key, StringComparer.Ordinal).ToList();
-        foreach (var shard in shards)
-        {
-            var path = Path.Combine(directory, shard.Key);
-            if (!File.Exists(path))
-                throw new CheckpointFormatException(path, $"shard listed in {Path.GetFileName(indexPath)} for {shard.Count()} tensor(s) does not exist", shard.First());
-        }
-
+        var (weightMap, shards) = ReadShards(directory, indexPath);
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         var owner = new Dictionary<string, string>(StringComparer.Ordinal);
         try
@@ -53,6 +45,44 @@ internal static class ShardedCheckpoint
             CheckpointLoader.DisposeAll(result.Values);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Opens every shard of a safetensors index and checks each header against the index (no data is read);
+    /// the caller disposes the readers.
+    /// </summary>
+    public static List<SafetensorsReader> OpenSafetensors(string directory, string indexPath)
+    {
+        var (weightMap, shards) = ReadShards(directory, indexPath);
+        var owner = new Dictionary<string, string>(StringComparer.Ordinal);
+        var readers = new List<SafetensorsReader>(shards.Count);
+        try
+        {
+            foreach (var shard in shards)
+            {
+                readers.Add(SafetensorsReader.Open(Path.Combine(directory, shard.Key)));
+                CheckShard(readers[^1].Path, shard.Key, readers[^1].Entries.Keys, shard, weightMap, owner);
+            }
+            return readers;
+        }
+        catch
+        {
+            foreach (var reader in readers) reader.Dispose();
+            throw;
+        }
+    }
+
+    static (Dictionary<string, string> WeightMap, List<IGrouping<string, string>> Shards) ReadShards(string directory, string indexPath)
+    {
+        var weightMap = ReadWeightMap(indexPath);
+        var shards = weightMap.GroupBy(p => p.Value, p => p.Key, StringComparer.Ordinal).ToList();
+        foreach (var shard in shards)
+        {
+            var path = Path.Combine(directory, shard.Key);
+            if (!File.Exists(path))
+                throw new CheckpointFormatException(path, $"shard listed in {Path.GetFileName(indexPath)} for {shard.Count()} tensor(s) does not exist", shard.First());
+        }
+        return (weightMap, shards);
     }
 
     /// <summary>
