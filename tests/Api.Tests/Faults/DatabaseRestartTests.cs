@@ -111,6 +111,10 @@ public sealed class DatabaseRestartTests(ITestOutputHelper output)
         // Nothing lost, nothing doubled, no bytes damaged.
         var after = await StoredData.CountAsync(connectionString);
         var trained = await (await admin.GetAsync($"/v1/assemblies/{name}/versions/latest")).ShouldBeAsync<AssemblyDetail>(HttpStatusCode.OK);
+        var (_, damaged) = await StoredData.CheckEveryBlobAsync(connectionString);
+        int lost = damaged.Count + (after.Assemblies == before.Assemblies + 1 ? 0 : 1)
+                   + (after.ModuleVersions == before.ModuleVersions + JobHttp.VersionIds(trained.Manifest).Count ? 0 : 1);
+        SuiteReport.Record("faults", inputs: unavailable + 10, faults: 1, errors: 0, lost);
         Assert.Equal(before.Assemblies + 1, after.Assemblies);
         Assert.Equal(before.ModuleVersions + JobHttp.VersionIds(trained.Manifest).Count, after.ModuleVersions);
         var blobs = await StoredData.AssertEveryBlobMatchesItsHashAsync(connectionString);

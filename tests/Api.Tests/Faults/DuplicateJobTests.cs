@@ -62,6 +62,9 @@ public sealed class DuplicateJobTests(PostgresFixture postgres, ITestOutputHelpe
         var events = await JobHttp.EventsAsync(client, id.ToString());
         var kinds = events.Select(e => (string)e["kind"]!).ToList();
         output.WriteLine($"direct second call returned in {direct.ElapsedMilliseconds} ms; events: {string.Join(", ", kinds.Where(k => k is not ("loss" or "evaluation")))}");
+        // The fault is the second copy; an error is any second run of the work, data lost a missing or doubled result.
+        var registered = await ScalarAsync(connectionString, "SELECT count(*) FROM assemblies WHERE name = $1", name);
+        SuiteReport.Record("faults", inputs: 2, faults: 1, errors: kinds.Count(k => k == "started") - 1, dataLost: registered == 1 ? 0 : 1);
         Assert.Equal(1, (int)done["attempts"]!);
         Assert.Single(kinds, k => k == "started");
         Assert.Single(kinds, k => k == "succeeded");

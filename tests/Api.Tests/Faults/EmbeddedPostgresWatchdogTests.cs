@@ -69,7 +69,12 @@ public sealed class EmbeddedPostgresWatchdogTests(ITestOutputHelper output)
             Assert.Equal(port, newPort);
             Assert.Contains(app.Lines, l => l.Contains("Embedded PostgreSQL restarted", StringComparison.Ordinal));
 
-            Assert.Equal(before, await StoredData.CountAsync(connectionString));
+            var after = await StoredData.CountAsync(connectionString);
+            var (_, damaged) = await StoredData.CheckEveryBlobAsync(connectionString);
+            SuiteReport.Record("faults", inputs: statuses.Count, faults: 1,
+                errors: statuses.Count(s => s is not (HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable)),
+                dataLost: damaged.Count + (after == before ? 0 : 1));
+            Assert.Equal(before, after);
             var blobs = await StoredData.AssertEveryBlobMatchesItsHashAsync(connectionString);
             var detail = await (await client.GetAsync("/v1/assemblies/tiny/versions/1")).ShouldBeAsync<AssemblyDetail>(HttpStatusCode.OK);
             Assert.Equal(imported.ManifestHash, detail.Summary.ManifestHash);

@@ -23,9 +23,10 @@ internal static class StoredData
 
     /// <summary>
     /// Concatenates each blob's chunks in order and checks size, chunk count and sha256 against its row (the bytes
-    /// the app would serve, without its node cache in between). Returns how many blobs were checked.
+    /// the app would serve, without its node cache in between).
     /// </summary>
-    public static async Task<int> AssertEveryBlobMatchesItsHashAsync(string connectionString)
+    /// <returns>how many blobs were checked, and a line for each damaged one.</returns>
+    public static async Task<(int Checked, List<string> Damaged)> CheckEveryBlobAsync(string connectionString)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
@@ -33,6 +34,7 @@ internal static class StoredData
         await using (var list = new NpgsqlCommand("SELECT sha256, size, chunk_count FROM blobs", connection))
         await using (var reader = await list.ExecuteReaderAsync())
             while (await reader.ReadAsync()) blobs.Add((reader.GetString(0), reader.GetInt64(1), reader.GetInt32(2)));
+        var damaged = new List<string>();
         foreach (var (sha, size, chunks) in blobs)
         {
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -47,9 +49,19 @@ internal static class StoredData
                 hash.AppendData(data);
                 (length, count) = (length + data.Length, count + 1);
             }
-            Assert.True((chunks, size) == (count, length), $"blob {sha}: {count} chunks and {length} bytes stored, {chunks} and {size} recorded");
-            Assert.Equal(sha, Convert.ToHexStringLower(hash.GetHashAndReset()));
+            if ((chunks, size) != (count, length))
+                damaged.Add($"blob {sha}: {count} chunks and {length} bytes stored, {chunks} and {size} recorded");
+            else if (Convert.ToHexStringLower(hash.GetHashAndReset()) != sha)
+                damaged.Add($"blob {sha}: its bytes do not hash to it");
         }
-        return blobs.Count;
+        return (blobs.Count, damaged);
+    }
+
+    /// <summary><see cref="CheckEveryBlobAsync"/>, failing on the first damaged blob; returns how many were checked.</summary>
+    public static async Task<int> AssertEveryBlobMatchesItsHashAsync(string connectionString)
+    {
+        var (count, damaged) = await CheckEveryBlobAsync(connectionString);
+        Assert.True(damaged.Count == 0, string.Join("; ", damaged));
+        return count;
     }
 }
