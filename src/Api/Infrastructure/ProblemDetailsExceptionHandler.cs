@@ -34,7 +34,7 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
             QueryParameterException e => (StatusCodes.Status400BadRequest, "Bad request", e.Parameter),
             BadHttpRequestException { InnerException: System.Text.Json.JsonException json } e => (e.StatusCode, "Bad request", JsonField(json)),
             BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } e => (e.StatusCode, "Unsupported media type", null),
-            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } e => (e.StatusCode, "Content Too Large", "body"),
+            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } e => (e.StatusCode, "Content Too Large", null),
             BadHttpRequestException e => (e.StatusCode, "Bad request", null),
             RequestFieldException e => (StatusCodes.Status400BadRequest, "Invalid request", e.Field),
             ModuleService.Jobs.JobParameterException e => (StatusCodes.Status400BadRequest, "Invalid job parameters", e.Field),
@@ -58,9 +58,11 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
         if (exception is QueueFullException full)
             context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(full.RetryAfter.TotalSeconds)).ToString();
         if (outage) context.Response.Headers.RetryAfter = DatabaseRetryAfterSeconds.ToString();
-        var message = exception switch
+        string? message = exception switch
         {
             CompletionValidationException c => c.Detail,
+            // Left to TooLargeBodyDetail, which describes a too-large body the same way whichever path refused it.
+            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => null,
             // The framework's "Failed to read parameter ... as JSON" names the handler's parameter; the reader's says what and where.
             BadHttpRequestException { InnerException: System.Text.Json.JsonException json } => $"malformed or wrongly typed JSON: {json.Message}",
             _ => exception.Message,
@@ -75,7 +77,7 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
         if (target is not null) details.Extensions["target"] = target;
         // Field errors use the ValidationProblem shape too, so clients find the field under "errors".
         if (status == StatusCodes.Status400BadRequest && target is not null)
-            details.Extensions["errors"] = new Dictionary<string, string[]> { [target] = [message] };
+            details.Extensions["errors"] = new Dictionary<string, string[]> { [target] = [message ?? title] };
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = details, Exception = exception });
     }
 
