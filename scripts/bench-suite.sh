@@ -10,7 +10,7 @@
 #
 # tiny and small run fp32 and bf16 in one process; MoLM-350M-4B runs fp32 and bf16 in two processes, bf16 with
 # --molm-bf16-runs timed runs (bf16 is emulated, ~50× slower than fp32, on CPUs without AVX512-BF16, and one
-# MoLM-shaped prefill then takes minutes). MoLM-350M-4B is cut to --molm-layers of its 24 layers: its
+# MoLM-shaped prefill then takes minutes; 0 skips MoLM bf16). MoLM-350M-4B is cut to --molm-layers of its 24 layers: its
 # dense-equal-total variant has 4.1 B parameters at 24 layers, and training needs AdamW state for all of them.
 # Runs whose prefill would exceed --budget-seconds at the measured matmul rate are skipped and listed.
 # Check `uptime` first: the numbers mean little on a busy machine (each report states the load).
@@ -50,7 +50,7 @@ bench() {
 for config in ${configs//,/ }; do
     if [ "$config" = molm-350m-4b ]; then
         bench "$config" "$config-fp32" fp32 "$runs" --layers "$molm_layers"
-        bench "$config" "$config-bf16" bf16 "$molm_bf16_runs" --layers "$molm_layers"
+        [ "$molm_bf16_runs" -eq 0 ] || bench "$config" "$config-bf16" bf16 "$molm_bf16_runs" --layers "$molm_layers"
     else
         bench "$config" "$config" fp32,bf16 "$runs"
     fi

@@ -39,6 +39,8 @@ public static class BenchCommand
           --matmul-size N      n of the limit matmuls (default 2048; a 2048³ bf16 matmul takes ~10 s on
                                CPUs without AVX512-BF16)
           --train              also time a training step (fp32 variants only)
+          --gradient-checkpointing
+                               train with blocks recomputed in the backward (TrainerOptions.GradientCheckpointing)
           --profile            also print, per variant and dtype, where the time of one prefill 8×256 forward
                                and one decode step (batch 1 and 8, KV cache of ~64 positions) goes: embedding,
                                attention (router, dispatch, q/o expert projections, k/v projections, KV cache
@@ -74,7 +76,7 @@ public static class BenchCommand
 
     private static readonly CommandSpec Spec = new(Name, Usage,
         ["--config", "--dtype", "--threads", "--runs", "--layers", "--seed", "--output", "--matmul-size", "--budget-seconds"],
-        ["--json", "--dense-baselines", "--limits", "--train", "--profile"]);
+        ["--json", "--dense-baselines", "--limits", "--train", "--gradient-checkpointing", "--profile"]);
 
     public static int Run(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr) =>
         CommandRunner.Execute(Spec, args, stdout, stderr, options =>
@@ -92,7 +94,7 @@ public static class BenchCommand
             torch.set_num_threads(threads);
 
             var settings = new BenchSettings(Path.GetFileNameWithoutExtension(configPath), configPath,
-                dtypes.Select(CommandLine.DTypeName).ToList(), threads, runs, config.Layers, configLayers, seed) { LoadAtStart = ProcessStats.LoadAverage() };
+                dtypes.Select(CommandLine.DTypeName).ToList(), threads, runs, config.Layers, configLayers, seed) { LoadAtStart = ProcessStats.LoadAverage(), GradientCheckpointing = options.Has("--gradient-checkpointing") };
             stderr.WriteLine($"[bench] {settings.ConfigName}: {config.Layers} of {configLayers} layers, {string.Join(", ", settings.DTypes)}, {threads} threads, {runs} runs");
             stderr.WriteLine($"[bench] machine: {settings.Machine.Describe()}");
             int matmulSize = options.Int("--matmul-size", BenchLimits.DefaultMatmulSize, min: 16);
@@ -113,7 +115,7 @@ public static class BenchCommand
                         skipped.Add(new SkippedRun(variant.Name, CommandLine.DTypeName(dtype), estimate));
                         continue;
                     }
-                    results.Add(BenchRunner.Run(variant, dtype, runs, seed, options.Has("--train"), options.Has("--profile"), stderr));
+                    results.Add(BenchRunner.Run(variant, dtype, runs, seed, options.Has("--train"), settings.GradientCheckpointing, options.Has("--profile"), stderr));
                     // Free the previous model's native memory before building the next one.
                     GC.Collect();
                     GC.WaitForPendingFinalizers();

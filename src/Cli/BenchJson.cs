@@ -16,6 +16,7 @@ internal static class BenchJson
             ["n_layer"] = s.Layers,
             ["config_n_layer"] = s.ConfigLayers,
             ["seed"] = s.Seed,
+            ["gradient_checkpointing"] = s.GradientCheckpointing,
             ["load_average_start"] = s.LoadAtStart,
             ["load_average_end"] = s.LoadAtEnd,
             ["machine"] = new Dictionary<string, object?>
@@ -43,9 +44,9 @@ internal static class BenchJson
         {
             ["name"] = k.Variant, ["dtype"] = k.DType, ["estimated_prefill_s"] = Round(k.EstimatedPrefillSeconds),
         }).ToList();
-        document["targets"] = BenchTargets.Check(results, limits).Select(c => new Dictionary<string, object?>
+        document["targets"] = BenchTargets.Check(results, limits, s.Machine).Select(c => new Dictionary<string, object?>
         {
-            ["name"] = c.Name, ["dtype"] = c.DType, ["value"] = Round(c.Value), ["goal"] = c.Goal, ["unit"] = c.Unit, ["met"] = c.Met,
+            ["name"] = c.Name, ["dtype"] = c.DType, ["value"] = Round(c.Value), ["goal"] = c.Goal, ["unit"] = c.Unit, ["met"] = c.NotMeasurable is null ? c.Met : null, ["not_measurable"] = c.NotMeasurable,
         }).ToList();
         return JsonText.Serialize(document);
     }

@@ -28,7 +28,7 @@ internal static class BenchRunner
     public const int NewTokens = 128;
     public const int DecodeBatch = 8;
 
-    public static BenchResult Run(BenchVariant variant, ScalarType dtype, int runs, long seed, bool train, bool profile, TextWriter log)
+    public static BenchResult Run(BenchVariant variant, ScalarType dtype, int runs, long seed, bool train, bool gradientCheckpointing, bool profile, TextWriter log)
     {
         bool peakReset = ProcessStats.TryResetPeak();
         var counts = ParameterCounts.For(variant.Config);
@@ -63,7 +63,7 @@ internal static class BenchRunner
         if (train && dtype == ScalarType.Float32)
         {
             ProcessStats.TryResetPeak();
-            trainMs = BenchTraining.StepMs(model, PrefillBatch, PrefillTokens, runs, seed, $"{name} training step {PrefillBatch}×{PrefillTokens}", log);
+            trainMs = BenchTraining.StepMs(model, PrefillBatch, PrefillTokens, runs, seed, gradientCheckpointing, $"{name} training step {PrefillBatch}×{PrefillTokens}", log);
             trainPeak = ProcessStats.PeakRssMib();
         }
         return new BenchResult(variant, dtype, counts, forward, decodeB1, decodeB8, peak, trainMs, trainPeak) { Profile = breakdown };

@@ -9,7 +9,7 @@ namespace ModuleService.Cli;
 /// </summary>
 internal static class BenchTraining
 {
-    public static double StepMs(ModuleFormerForCausalLM model, int batch, int time, int runs, long seed, string label, TextWriter log)
+    public static double StepMs(ModuleFormerForCausalLM model, int batch, int time, int runs, long seed, bool gradientCheckpointing, string label, TextWriter log)
     {
         var random = new Random((int)seed);
         var tokens = Enumerable.Range(0, 16 * batch * (time + 1)).Select(_ => random.Next(model.Config.VocabSize)).ToArray();
@@ -17,7 +17,7 @@ internal static class BenchTraining
         var options = new TrainerOptions
         {
             BatchSize = batch, SequenceLength = time, Steps = runs + 1, WarmupSteps = 0, LearningRate = 1e-5,
-            MinLearningRateRatio = 1, Seed = seed, LogEvery = int.MaxValue,
+            MinLearningRateRatio = 1, Seed = seed, LogEvery = int.MaxValue, GradientCheckpointing = gradientCheckpointing,
         };
         using var trainer = new Trainer(model, tokens, options);
         return BenchTiming.Median(runs, label, log, () => trainer.Step());

@@ -23,13 +23,13 @@ public sealed class JobData(AssemblyService assemblies, ModuleCatalog catalog, D
     public async Task<(AssemblyDetail Assembly, ModuleFormerForCausalLM Model, ITextTokenizer Tokenizer)> LoadAssemblyAsync(string reference, CancellationToken ct)
     {
         var assembly = await assemblies.GetAsync(AssemblyRef.Parse(reference), ct);
-        var (config, stateDict) = await assemblies.BuildStateDictAsync(assembly.Summary.Id, ct);
-        try
+        var model = await assemblies.BuildModelAsync(assembly.Summary.Id, ScalarType.Float32, ct);
+        try { return (assembly, model, await TokenizerAsync(assembly.Summary.FamilyId, model.Config, ct)); }
+        catch
         {
-            var model = ModelCheckpoint.FromStateDict(config, stateDict);
-            return (assembly, model, await TokenizerAsync(assembly.Summary.FamilyId, config, ct));
+            model.Dispose();
+            throw;
         }
-        finally { foreach (var t in stateDict.Values) t.Dispose(); }
     }
 
     public async Task<ITextTokenizer> TokenizerAsync(Guid familyId, ModuleFormerConfig config, CancellationToken ct)

@@ -98,5 +98,6 @@ public static class JobParameters
         RequireInt(p, "evalTokens", 1, long.MaxValue);
         RequireInt(p, "logEvery", 1, int.MaxValue);
         RequireInt(p, "checkpointEvery", 0, int.MaxValue);
+        RequireBool(p, "gradientCheckpointing");
     }
 }

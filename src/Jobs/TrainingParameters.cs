@@ -23,6 +23,7 @@ public static class TrainingParameters
             EvalEvery = context.Parameter("evalEvery", (int)Math.Max(10, steps / 5)),
             EvalTokens = context.Parameter<long>("evalTokens", 16_384),
             LogEvery = context.Parameter("logEvery", (int)Math.Max(1, steps / 20)),
+            GradientCheckpointing = context.Parameter("gradientCheckpointing", false),
         };
     }
 

@@ -63,6 +63,12 @@ public sealed class ComposeTests(PostgresFixture postgres) : RegistryTestBase(po
         {
             Assert.Equal(5, config.AttentionExperts);
             Assert.Equal([5L, 64, 32], stateDict["transformer.h.1.attn.q_proj.experts.weight"].shape);
+            // The served path builds the model module by module; it must hold exactly the state dict's weights.
+            using var model = await Assemblies.BuildModelAsync(mixed.Summary.Id, TorchSharp.torch.ScalarType.Float32, default);
+            Assert.Equal((config.AttentionExperts, config.MlpExperts), (model.Config.AttentionExperts, model.Config.MlpExperts));
+            var built = model.state_dict();
+            foreach (var (key, tensor) in stateDict)
+                Assert.True(tensor.equal(built[key]).all().item<bool>(), $"{key} differs between the state dict and the built model");
         }
         finally { Checkpoints.DisposeAll(stateDict.Values); }
 

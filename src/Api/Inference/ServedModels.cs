@@ -59,17 +59,6 @@ public sealed class ServedModels(AssemblyService assemblies, ModuleCatalog catal
     async Task<ModuleFormerForCausalLM> BuildAsync(Guid assemblyId, ScalarType dtype, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
-        var service = scope.ServiceProvider.GetRequiredService<AssemblyService>();
-        var (config, stateDict) = await service.BuildStateDictAsync(assemblyId, ct);
-        try
-        {
-            var model = ModelCheckpoint.FromStateDict(config, stateDict);
-            if (dtype != ScalarType.Float32) model.to(dtype);
-            return model;
-        }
-        finally
-        {
-            foreach (var tensor in stateDict.Values) tensor.Dispose();
-        }
+        return await scope.ServiceProvider.GetRequiredService<AssemblyService>().BuildModelAsync(assemblyId, dtype, ct);
     }
 }

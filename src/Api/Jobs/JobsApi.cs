@@ -19,7 +19,7 @@ public static class JobsApi
         group.MapPost("/", SubmitAsync).RequireAuthorization()
             .WithName("SubmitJob").WithSummary("Submit a job: {\"type\": \"finetune|extend|…\", …parameters}. 202 with Location: /v1/jobs/{id}.")
             .WithDescription("Types: pretrain, extend, finetune (assembly, dataset, validationDataset, modules, loadConcentrationWeight, " +
-                             "steps or tokens, learningRate, batchSize, sequenceLength, seed), prune, evaluate, import, dataset-stats " +
+                             "steps or tokens, learningRate, batchSize, sequenceLength, seed, gradientCheckpointing), prune, evaluate, import, dataset-stats " +
                              "(dataset, tokenizers). The scope needed depends on the type: train for extend, finetune, evaluate and " +
                              "dataset-stats, admin for prune, pretrain and import. Bad parameters give 400 naming the field; an unknown " +
                              "assembly or dataset 404.")

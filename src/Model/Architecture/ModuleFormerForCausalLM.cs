@@ -24,10 +24,16 @@ public sealed class ModuleFormerModel : nn.Module
     public Embedding TokenEmbedding => wte;
     public IReadOnlyList<Block> Blocks => h.ToList();
 
+    /// <summary>(B, T) ids → (B, T, D): token embedding and embedding dropout, the part before the first block.</summary>
+    public Tensor Embed(Tensor inputIds) => drop.call(wte.call(inputIds));
+
+    /// <summary>The final LayerNorm, the part after the last block.</summary>
+    public Tensor FinalNorm(Tensor hidden) => ln_f.call(hidden);
+
     public (Tensor Hidden, List<LayerRouting> Routing, List<Tensor>? HiddenStates) forward(
         Tensor inputIds, Tensor? attentionMask, KvCache? cache, ExpertMask? expertMask, bool outputHiddenStates)
     {
-        var hidden = drop.call(wte.call(inputIds));                              // (B, T, D)
+        var hidden = Embed(inputIds);                                            // (B, T, D)
         var routing = new List<LayerRouting>(h.Count);
         var hiddenStates = outputHiddenStates ? new List<Tensor>() : null;
         for (int layer = 0; layer < h.Count; layer++)
@@ -36,7 +42,7 @@ public sealed class ModuleFormerModel : nn.Module
             (hidden, var layerRouting) = h[layer].forward(hidden, cache?[layer], attentionMask, expertMask?[layer]);
             routing.Add(layerRouting);
         }
-        hidden = ln_f.call(hidden);
+        hidden = FinalNorm(hidden);
         hiddenStates?.Add(hidden);
         return (hidden, routing, hiddenStates);
     }

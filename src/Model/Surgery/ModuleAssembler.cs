@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace ModuleService.Model.Surgery;
 
 /// <summary>Builds a ModuleFormer state dict from <see cref="ModulePart"/>s of one family.</summary>
-public static class ModuleAssembler
+public static partial class ModuleAssembler
 {
     /// <summary>
     /// Stacks, per layer, the attention experts and the MLP experts in the order given (the list position is the new
@@ -20,13 +20,8 @@ public static class ModuleAssembler
         ModuleFormerConfig family, IReadOnlyList<ModulePart> parts)
     {
         family.Validate();
-        var layout = Index(family, parts);
-        var config = family with
-        {
-            AttentionExperts = ExpertCount(family, layout, ModuleKind.AttentionExpert, family.AttentionTopK),
-            MlpExperts = ExpertCount(family, layout, ModuleKind.MlpExpert, family.MlpTopK),
-        };
-        config.Validate();
+        var layout = Index(family, parts, part => ModuleLayout.CheckPart(family, part));
+        var config = AssembledConfig(family, layout);
 
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -49,25 +44,28 @@ public static class ModuleAssembler
         return (config, stateDict);
     }
 
-    sealed record PartIndex(
-        Dictionary<(ModuleKind Kind, int? Layer), ModulePart> Singletons,
-        SortedDictionary<(int Layer, ModuleKind Kind), List<ModulePart>> Experts);
+    sealed record PartIndex<T>(
+        Dictionary<(ModuleKind Kind, int? Layer), T> Singletons,
+        SortedDictionary<(int Layer, ModuleKind Kind), List<T>> Experts) where T : IModulePartIdentity;
 
-    /// <summary>Validates every part and groups them; throws on the first problem, in part order.</summary>
-    static PartIndex Index(ModuleFormerConfig family, IReadOnlyList<ModulePart> parts)
+    /// <summary>
+    /// Checks every part with <paramref name="check"/> (which returns its dtype, or null when it has no tensors to
+    /// look at) and groups them; throws on the first problem, in part order.
+    /// </summary>
+    static PartIndex<T> Index<T>(ModuleFormerConfig family, IReadOnlyList<T> parts, Func<T, ScalarType?> check) where T : IModulePartIdentity
     {
-        var index = new PartIndex(new(), new());
+        var index = new PartIndex<T>(new(), new());
         var names = new HashSet<string>();
         ScalarType? dtype = null;
         foreach (var part in parts)
         {
-            var partType = ModuleLayout.CheckPart(family, part);
+            var partType = check(part);
             dtype ??= partType;
-            if (partType != dtype)
+            if (partType is not null && partType != dtype)
                 throw new ModuleSurgeryException(part.Name, $"dtype {partType} differs from {dtype} of part {parts[0].Name}");
             if (!names.Add(part.Name))
                 throw new ModuleSurgeryException(part.Name, "duplicate part name");
-            if (part.IsExpert)
+            if (ModuleLayout.IsExpert(part.Kind))
             {
                 var key = (part.Layer!.Value, part.Kind);
                 if (!index.Experts.TryGetValue(key, out var group)) index.Experts[key] = group = [];
@@ -85,14 +83,14 @@ public static class ModuleAssembler
         return index;
     }
 
-    static void RequireSingleton(PartIndex index, ModuleKind kind, int? layer)
+    static void RequireSingleton<T>(PartIndex<T> index, ModuleKind kind, int? layer) where T : IModulePartIdentity
     {
         if (!index.Singletons.ContainsKey((kind, layer)))
             throw new ModuleSurgeryException(ModuleLayout.PartName(kind, layer), "part is missing");
     }
 
     /// <summary>The one per-layer count of <paramref name="kind"/> experts, checked against k and across layers.</summary>
-    static int ExpertCount(ModuleFormerConfig family, PartIndex index, ModuleKind kind, int topK)
+    static int ExpertCount<T>(ModuleFormerConfig family, PartIndex<T> index, ModuleKind kind, int topK) where T : IModulePartIdentity
     {
         var first = 0;
         for (var layer = 0; layer < family.Layers; layer++)
@@ -107,6 +105,18 @@ public static class ModuleAssembler
                     $"{count} experts given but layer0 has {first}; ModuleFormer needs the same count in every layer");
         }
         return first;
+    }
+
+    /// <summary>The family config with the per-layer expert counts of the given parts (k is kept).</summary>
+    static ModuleFormerConfig AssembledConfig<T>(ModuleFormerConfig family, PartIndex<T> layout) where T : IModulePartIdentity
+    {
+        var config = family with
+        {
+            AttentionExperts = ExpertCount(family, layout, ModuleKind.AttentionExpert, family.AttentionTopK),
+            MlpExperts = ExpertCount(family, layout, ModuleKind.MlpExpert, family.MlpTopK),
+        };
+        config.Validate();
+        return config;
     }
 
     static Tensor Stack(List<ModulePart> experts, string key) => stack(experts.Select(part => part.Tensors[key]), 0);

@@ -16,12 +16,7 @@ public static partial class ModuleLayout
         {
             if (!ok) throw new ModuleSurgeryException(part.Name, problem);
         }
-        var global = part.Kind is ModuleKind.Embedding or ModuleKind.Head;
-        Require(global == (part.Layer is null), global ? "a global part must not have a layer" : "layer is missing");
-        Require(part.Layer is null || part.Layer >= 0 && part.Layer < family.Layers,
-            $"layer {part.Layer} is outside the family's 0..{family.Layers - 1}");
-        Require(part.IsExpert == (part.ExpertIndex is not null),
-            part.IsExpert ? "expert index is missing" : "only expert parts have an expert index");
+        CheckIdentity(family, part);
 
         var expected = PartShapes(family, part.Kind);
         foreach (var key in part.Tensors.Keys)
@@ -37,6 +32,27 @@ public static partial class ModuleLayout
         }
         return dtype!.Value;
     }
+
+    /// <summary>
+    /// The checks of <see cref="CheckPart"/> that need no tensors: layer and expert index present where the kind
+    /// needs them, layer in range. Throws <see cref="ModuleSurgeryException"/> naming the part.
+    /// </summary>
+    public static void CheckIdentity(ModuleFormerConfig family, IModulePartIdentity part)
+    {
+        void Require(bool ok, string problem)
+        {
+            if (!ok) throw new ModuleSurgeryException(part.Name, problem);
+        }
+        var global = part.Kind is ModuleKind.Embedding or ModuleKind.Head;
+        Require(global == (part.Layer is null), global ? "a global part must not have a layer" : "layer is missing");
+        Require(part.Layer is null || part.Layer >= 0 && part.Layer < family.Layers,
+            $"layer {part.Layer} is outside the family's 0..{family.Layers - 1}");
+        bool expert = IsExpert(part.Kind);
+        Require(expert == (part.ExpertIndex is not null), expert ? "expert index is missing" : "only expert parts have an expert index");
+    }
+
+    /// <summary>True for <see cref="ModuleKind.AttentionExpert"/> and <see cref="ModuleKind.MlpExpert"/>.</summary>
+    public static bool IsExpert(ModuleKind kind) => kind is ModuleKind.AttentionExpert or ModuleKind.MlpExpert;
 
     /// <summary>
     /// Checks a full state dict against <paramref name="config"/> (keys, shapes, one floating dtype), ignoring the

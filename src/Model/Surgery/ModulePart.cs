@@ -36,10 +36,10 @@ public enum ModuleKind
 /// <c>embedding</c>, <c>head</c> (<see cref="ModuleLayout.PartName"/>); unique within one assembly.</param>
 /// <param name="Tensors">Relative tensor name → tensor.</param>
 public sealed record ModulePart(ModuleKind Kind, int? Layer, int? ExpertIndex, string Name, IReadOnlyDictionary<string, Tensor> Tensors)
-    : IDisposable
+    : IModulePartIdentity, IDisposable
 {
     /// <summary>True for <see cref="ModuleKind.AttentionExpert"/> and <see cref="ModuleKind.MlpExpert"/>.</summary>
-    public bool IsExpert => Kind is ModuleKind.AttentionExpert or ModuleKind.MlpExpert;
+    public bool IsExpert => ModuleLayout.IsExpert(Kind);
 
     /// <summary>Element type of the part's tensors (of the first one; assembly checks that they agree).</summary>
     public ScalarType DType => Tensors.Count > 0 ? Tensors.Values.First().dtype

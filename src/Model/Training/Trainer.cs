@@ -74,18 +74,13 @@ public sealed partial class Trainer : IDisposable
         using var batch = batcher.Batch(index);
         optimizer.zero_grad();
         var device = model.LmHead.weight!.device;
-        var output = model.forward(batch.Inputs.to(device));
-        var logits = output.Logits;                                              // (B, T, V)
-        var lmLoss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[2]), batch.Labels.to(device).reshape(-1)); // mean over B·T
-        var auxLoss = SumOverRouters(output, routing => RoutingLosses.ForConfig(model.Config, routing));
-        var concentrationLoss = SumOverRouters(output, RoutingLosses.LoadConcentration);
-        var loss = lmLoss;
-        if (Options.AuxLossWeight > 0) loss = loss + Options.AuxLossWeight * auxLoss;
-        if (Options.LoadConcentrationWeight > 0) loss = loss + Options.LoadConcentrationWeight * concentrationLoss;
-        loss.backward();
+        var (inputs, labels) = (batch.Inputs.to(device), batch.Labels.to(device));
+        var (lmLoss, auxLoss, concentrationLoss) = Options.GradientCheckpointing
+            ? CheckpointedBackward(inputs, labels, index)
+            : Backward(inputs, labels);
 
         trainable.MaskGradients();
-        double gradNorm = nn.utils.clip_grad_norm_(trainable.Parameters, Options.GradientClip > 0 ? Options.GradientClip : double.MaxValue);
+        double gradNorm = nn.utils.clip_grad_norm_(trainable.Parameters, Options.GradientClip > 0 ? Options.GradientClip : double.PositiveInfinity);
         trainable.DecayTrainableRows(learningRate, Options.WeightDecay);
         optimizer.step();
         CompletedSteps++;
@@ -124,6 +119,35 @@ public sealed partial class Trainer : IDisposable
         if (validationTokens is null) throw new InvalidOperationException("this trainer was created without validation tokens");
         return Evaluator.Evaluate(model, validationTokens, Options.SequenceLength, Options.BatchSize, Options.EvalTokens,
             cancellationToken: cancellationToken);
+    }
+
+    /// <summary>Forward with the whole graph kept, then one backward. Returns the undetached losses.</summary>
+    private (Tensor Lm, Tensor Aux, Tensor Concentration) Backward(Tensor inputs, Tensor labels)
+    {
+        var output = model.forward(inputs);
+        var lmLoss = NextTokenLoss(output.Logits, labels);
+        var auxLoss = SumOverRouters(output, routing => RoutingLosses.ForConfig(model.Config, routing));
+        var concentrationLoss = SumOverRouters(output, RoutingLosses.LoadConcentration);
+        WeightedLoss(lmLoss, auxLoss, concentrationLoss).backward();
+        return (lmLoss, auxLoss, concentrationLoss);
+    }
+
+    /// <summary>Mean cross-entropy over B·T of (B, T, V) logits against (B, T) labels (the batcher already shifted them).</summary>
+    private static Tensor NextTokenLoss(Tensor logits, Tensor labels) =>
+        nn.functional.cross_entropy(logits.reshape(-1, logits.shape[2]), labels.reshape(-1));
+
+    /// <summary>The objective: LM loss plus the router losses at their weights.</summary>
+    private Tensor WeightedLoss(Tensor lmLoss, Tensor auxLoss, Tensor concentrationLoss) =>
+        RouterPenalty(auxLoss, concentrationLoss) is { } penalty ? lmLoss + penalty : lmLoss;
+
+    /// <summary>The router losses at their weights; null when both weights are 0 (nothing to add to the graph).</summary>
+    private Tensor? RouterPenalty(Tensor auxLoss, Tensor concentrationLoss)
+    {
+        Tensor? penalty = null;
+        if (Options.AuxLossWeight > 0) penalty = Options.AuxLossWeight * auxLoss;
+        if (Options.LoadConcentrationWeight > 0)
+            penalty = penalty is null ? Options.LoadConcentrationWeight * concentrationLoss : penalty + Options.LoadConcentrationWeight * concentrationLoss;
+        return penalty;
     }
 
     private static Tensor SumOverRouters(CausalLMOutput output, Func<RouterOutput, Tensor> loss) =>

@@ -49,6 +49,12 @@ public sealed record TrainerOptions
     /// <summary>Coefficient λ_c of the load-concentration loss (spec §6.4), summed over layers and both MoEs.</summary>
     public double LoadConcentrationWeight { get; init; }
 
+    /// <summary>
+    /// Keep only each block's input during the forward and recompute the block during the backward: activation memory
+    /// of one block instead of all of them, for about one more forward per step.
+    /// </summary>
+    public bool GradientCheckpointing { get; init; }
+
     /// <summary>Evaluate on the validation tokens every this many steps (and after the last); 0 disables.</summary>
     public int EvalEvery { get; init; }
 

@@ -2,6 +2,7 @@ using System.Formats.Tar;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using ModuleService.Model;
+using ModuleService.Model.Architecture;
 using ModuleService.Model.Checkpoints;
 using ModuleService.Model.Surgery;
 using ModuleService.Registry.Modules;
@@ -73,24 +74,47 @@ public sealed partial class AssemblyService
 
     async Task<(ModuleFormerConfig Config, Dictionary<string, Tensor> StateDict)> BuildAsync(AssemblyRow row, CancellationToken ct)
     {
-        var familyJson = await db.Families.Where(f => f.Id == row.Assembly.FamilyId).Select(f => f.ConfigJson).SingleAsync(ct);
-        var manifest = Manifest.Parse(row.Assembly.Manifest);
+        var (family, sources) = await PartSourcesAsync(row, ct);
         var parts = new List<ModulePart>();
         try
         {
-            foreach (var slot in manifest.Slots())
-            {
-                var path = await blobs.GetVerifiedFileAsync(slot.Entry.Sha256,
-                    $"module version {slot.Entry.VersionId} ({slot.Entry.Module} v{slot.Entry.Version})", ct);
-                parts.Add(new ModulePart(slot.Kind, slot.Layer, slot.Position, $"{slot.Entry.Module}@v{slot.Entry.Version}",
-                    SafetensorsReader.Load(path)));
-            }
-            try { return ModuleAssembler.Assemble(FamilyConfig.ToConfig(familyJson), parts); }
+            foreach (var source in sources) parts.Add(source.Open());
+            try { return ModuleAssembler.Assemble(family, parts); }
             catch (ModuleSurgeryException e) { throw new InvalidModuleOperationException(e.Part, e.Problem, e); }
         }
         finally
         {
             foreach (var part in parts) part.Dispose();
         }
+    }
+
+    /// <summary>
+    /// The assembly as a model in eval mode, built part by part (<see cref="ModuleAssembler.Build"/>): peak memory is
+    /// the model plus one module, not a state dict beside the model.
+    /// </summary>
+    /// <param name="dtype">the weights' dtype; parts are converted as they are copied in.</param>
+    public async Task<ModuleFormerForCausalLM> BuildModelAsync(Guid assemblyId, ScalarType dtype, CancellationToken ct)
+    {
+        var row = await writer.Rows.SingleOrDefaultAsync(r => r.Assembly.Id == assemblyId, ct)
+                  ?? throw new NotFoundException("assembly", assemblyId.ToString());
+        var (family, sources) = await PartSourcesAsync(row, ct);
+        try { return ModuleAssembler.Build(family, sources, dtype); }
+        catch (ModuleSurgeryException e) { throw new InvalidModuleOperationException(e.Part, e.Problem, e); }
+    }
+
+    /// <summary>The family config and one source per manifest slot; every blob is verified (and cached on disk) first.</summary>
+    async Task<(ModuleFormerConfig Family, List<PartSource> Sources)> PartSourcesAsync(AssemblyRow row, CancellationToken ct)
+    {
+        var familyJson = await db.Families.Where(f => f.Id == row.Assembly.FamilyId).Select(f => f.ConfigJson).SingleAsync(ct);
+        var manifest = Manifest.Parse(row.Assembly.Manifest);
+        var sources = new List<PartSource>();
+        foreach (var slot in manifest.Slots())
+        {
+            var path = await blobs.GetVerifiedFileAsync(slot.Entry.Sha256,
+                $"module version {slot.Entry.VersionId} ({slot.Entry.Module} v{slot.Entry.Version})", ct);
+            var (kind, layer, position, name) = (slot.Kind, slot.Layer, slot.Position, $"{slot.Entry.Module}@v{slot.Entry.Version}");
+            sources.Add(new PartSource(kind, layer, position, name, () => new ModulePart(kind, layer, position, name, SafetensorsReader.Load(path))));
+        }
+        return (FamilyConfig.ToConfig(familyJson), sources);
     }
 }

@@ -150,7 +150,7 @@ public sealed class EndpointFuzzTests(ApiFixture api, ITestOutputHelper output) 
         {
             ["steps"] = 1, ["tokens"] = 1000, ["batchSize"] = 2, ["sequenceLength"] = 16, ["seed"] = 1, ["learningRate"] = 0.001,
             ["auxLossWeight"] = 0.01, ["loadConcentrationWeight"] = 0.1, ["warmupSteps"] = 1, ["evalEvery"] = 1, ["evalTokens"] = 64,
-            ["logEvery"] = 1, ["checkpointEvery"] = 1,
+            ["logEvery"] = 1, ["checkpointEvery"] = 1, ["gradientCheckpointing"] = true,
         };
         string[] big = ["2147483647"], zeroOrBig = ["0", "2147483647"];
         var trainingLegal = new Dictionary<string, string[]>

@@ -95,7 +95,8 @@ public sealed class FinetuneJobTests(JobsFixture fixture, ITestOutputHelper outp
         var job = await WaitAsync(Api.Admin, await SubmitAsync(Api.Admin, new
         {
             type = "finetune", assembly, dataset = code, validationDataset = english, modules = chosen,
-            name = "ft-named", steps = 8, batchSize = 4, sequenceLength = 32, evalTokens = 512,
+            // Checkpointed: named modules only, so the embedding is frozen and the recomputed blocks carry the gradient.
+            name = "ft-named", steps = 8, batchSize = 4, sequenceLength = 32, evalTokens = 512, gradientCheckpointing = true,
         }), "succeeded", output);
 
         var result = job["artifacts"]!;
@@ -139,6 +140,8 @@ public sealed class FinetuneJobTests(JobsFixture fixture, ITestOutputHelper outp
         Assert.Equal("loadConcentrationWeight", problem.Target);
         problem = await Refused(new { type = "finetune", assembly, dataset = code, learningRate = 5 }, HttpStatusCode.BadRequest);
         Assert.Equal("learningRate", problem.Target);
+        problem = await Refused(new { type = "finetune", assembly, dataset = code, gradientCheckpointing = "yes" }, HttpStatusCode.BadRequest);
+        Assert.Equal("gradientCheckpointing", problem.Target);
         problem = await Refused(new { type = "finetune", dataset = english }, HttpStatusCode.BadRequest);
         Assert.Equal("assembly", problem.Target);
 

@@ -24,12 +24,17 @@ public sealed class ModuleAssemblerValidationTests : IDisposable
     static ModulePart WithTensor(ModulePart part, string key, Tensor tensor) =>
         part with { Tensors = new Dictionary<string, Tensor>(part.Tensors) { [key] = tensor } };
 
+    /// <summary>Both ways of assembling refuse the parts: into a state dict, and part by part into a model.</summary>
     void AssertRejected(IReadOnlyList<ModulePart> parts, string part, string problemWord)
     {
         var error = Assert.Throws<ModuleSurgeryException>(() => ModuleAssembler.Assemble(config, parts));
         Assert.Equal(part, error.Part);
         Assert.Contains(problemWord, error.Problem);
         Assert.StartsWith(part + ": ", error.Message);
+
+        var buildError = Assert.Throws<ModuleSurgeryException>(() => ModuleAssembler.Build(config, Sources(parts)));
+        Assert.Equal(part, buildError.Part);
+        Assert.Contains(problemWord, buildError.Problem);
     }
 
     [Theory]

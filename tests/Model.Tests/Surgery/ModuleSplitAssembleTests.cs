@@ -106,20 +106,15 @@ public sealed class ModuleSplitAssembleTests
         var config = Config();
         var stateDict = RandomStateDict(config);
         var set = ModuleSplitter.Split(config, stateDict);
-        int[] attentionOrder = [2, 0, 3, 1];
-        var parts = set.Parts
-            .Where(part => !(part.Kind == ModuleKind.AttentionExpert && part.Layer == 1))
-            .Concat(attentionOrder.Select(expert => set.Find($"layer1.attn.expert{expert}")!))
-            .ToList();
 
-        var (_, assembled) = ModuleAssembler.Assemble(set.Family, parts);
+        var (_, assembled) = ModuleAssembler.Assemble(set.Family, WithPermutedLayer1Attention(set));
 
-        for (var position = 0; position < attentionOrder.Length; position++)
+        for (var position = 0; position < PermutedAttention.Length; position++)
         {
             foreach (var key in new[] { "experts.weight", "output_experts.weight", "gate.w_gate.3.weight" })
             {
                 var full = $"transformer.h.1.attn.q_proj.{key}";
-                AssertBitIdentical(stateDict[full][attentionOrder[position]], assembled[full][position], $"{full}[{position}]");
+                AssertBitIdentical(stateDict[full][PermutedAttention[position]], assembled[full][position], $"{full}[{position}]");
             }
         }
         foreach (var key in stateDict.Keys.Where(key => !key.StartsWith("transformer.h.1.attn.q_proj.") || key.Contains("w_gate.0")))
@@ -133,11 +128,8 @@ public sealed class ModuleSplitAssembleTests
         var config = Config();
         var first = ModuleSplitter.Split(config, RandomStateDict(config, seed: 1));
         var second = ModuleSplitter.Split(config, RandomStateDict(config, seed: 2));
-        // A registry keeps names unique by versioning them; here a prefix does that.
-        var borrowed = second.Parts.Where(part => part.Kind == ModuleKind.MlpExpert && part.ExpertIndex < 2)
-            .Select(part => part with { Name = "second." + part.Name });
 
-        var (assembledConfig, assembled) = ModuleAssembler.Assemble(config, [.. first.Parts, .. borrowed]);
+        var (assembledConfig, assembled) = ModuleAssembler.Assemble(config, WithBorrowedMlpExperts(first, second));
 
         Assert.Equal(config.MlpExperts + 2, assembledConfig.MlpExperts);
         Assert.Equal(config.AttentionExperts, assembledConfig.AttentionExperts);

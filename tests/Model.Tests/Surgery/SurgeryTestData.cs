@@ -1,3 +1,4 @@
+using ModuleService.Model.Surgery;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Xunit;
@@ -114,6 +115,32 @@ static class SurgeryTestData
         Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
         foreach (var (key, tensor) in expected) AssertBitIdentical(tensor, actual[key], key);
     }
+
+    /// <summary>Layer 1's attention experts in this order: list positions, not original indices, place the rows.</summary>
+    public static readonly int[] PermutedAttention = [2, 0, 3, 1];
+
+    /// <summary>All parts of <paramref name="set"/>, layer 1's attention experts moved to the end in <see cref="PermutedAttention"/> order.</summary>
+    public static List<ModulePart> WithPermutedLayer1Attention(ModuleSet set) =>
+        set.Parts.Where(part => !(part.Kind == ModuleKind.AttentionExpert && part.Layer == 1))
+            .Concat(PermutedAttention.Select(expert => set.Find($"layer1.attn.expert{expert}")!))
+            .ToList();
+
+    /// <summary>All parts of <paramref name="first"/> plus MLP experts 0 and 1 of <paramref name="second"/>, renamed
+    /// "second.…" (a registry keeps names unique by versioning them; here a prefix does that).</summary>
+    public static List<ModulePart> WithBorrowedMlpExperts(ModuleSet first, ModuleSet second) =>
+    [
+        .. first.Parts,
+        .. second.Parts.Where(part => part.Kind == ModuleKind.MlpExpert && part.ExpertIndex < 2).Select(part => part with { Name = "second." + part.Name }),
+    ];
+
+    /// <summary>Sources that open a fresh copy of each part (<see cref="ModuleAssembler.Build"/> disposes what it opens).</summary>
+    public static List<PartSource> Sources(IEnumerable<ModulePart> parts, Action<ModulePart>? opened = null) =>
+        parts.Select(part => new PartSource(part.Kind, part.Layer, part.ExpertIndex, part.Name, () =>
+        {
+            var copy = part with { Tensors = part.Tensors.ToDictionary(pair => pair.Key, pair => pair.Value.clone()) };
+            opened?.Invoke(copy);
+            return copy;
+        })).ToList();
 
     /// <summary>The state dict without the attention buffers, which surgery drops.</summary>
     public static Dictionary<string, Tensor> WithoutBuffers(IReadOnlyDictionary<string, Tensor> stateDict) =>

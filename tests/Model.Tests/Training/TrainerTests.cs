@@ -59,6 +59,21 @@ public sealed class TrainerTests
     }
 
     [Fact]
+    public void Step_WithClippingOff_LeavesTheGradientUnscaled()
+    {
+        using var scope = NewDisposeScope();
+        var config = Tiny();
+        var tokens = RandomTokens(300, config.VocabSize, seed: 4);
+        using var model = NewModel(config, seed: 1);
+        using var unclipped = new Trainer(model, tokens, Options(steps: 1) with { GradientClip = 0 });
+        var first = unclipped.Step();
+        var norm = Math.Sqrt(model.parameters().Where(p => p.grad is not null).Sum(p => p.grad!.pow(2).sum().item<float>()));
+
+        Assert.True(double.IsFinite(first.GradNorm) && first.GradNorm > 0, $"grad norm {first.GradNorm}");
+        Assert.Equal(first.GradNorm, norm, 4);
+    }
+
+    [Fact]
     public void LoadState_RefusesAStateFromADifferentRun()
     {
         using var scope = NewDisposeScope();
