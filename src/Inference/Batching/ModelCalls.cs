@@ -22,5 +22,5 @@ internal static class ModelCalls
 
     /// <param name="hidden">(…, D)</param>
     /// <returns>(…, V) float32, as <see cref="ModuleFormerForCausalLM.forward"/> computes them.</returns>
-    public static Tensor Logits(ModuleFormerForCausalLM model, Tensor hidden) => model.LmHead.call(hidden).to(ScalarType.Float32);
+    public static Tensor Logits(ModuleFormerForCausalLM model, Tensor hidden) => model.Logits(hidden);
 }

@@ -96,18 +96,21 @@ public sealed class ModuleFormerForCausalLM : nn.Module
     {
         CheckInputs(inputIds, attentionMask, cache, expertMask);
         var (hidden, _, _) = transformer.forward(inputIds, attentionMask, cache, expertMask, outputHiddenStates: false);
-        return HeadOfRows(hidden.select(1, -1)).to(ScalarType.Float32);          // (B, V)
+        return Logits(hidden.select(1, -1));                                      // (B, V)
     }
 
     /// <summary>
-    /// The LM head of a few rows, (B, D) → (B, V), computed as W·hᵀ. Linear's h·Wᵀ is far slower here for small
-    /// B with a large head: at MoLM's 50,295 × 1024 head on this project's 2-core CPU, 2–8 rows took 71–84 ms
-    /// that way against 19 ms for one row, and 22–32 ms as W·hᵀ (decode at batch 8 spent half its time there).
+    /// The LM head outside <see cref="forward"/> (generation and serving): (…, D) final hidden states → (…, V) float32
+    /// logits, computed as W·hᵀ. Linear's h·Wᵀ is far slower for a few rows and a large head: at MoLM's 50,295 × 1024
+    /// head on this project's 2-core CPU, 2–8 rows took 71–84 ms that way against 19 ms for one row, and 22–32 ms
+    /// as W·hᵀ (decode at batch 8 spent half its time there); with 2,048 rows W·hᵀ is still 5 % faster.
     /// </summary>
-    private Tensor HeadOfRows(Tensor rows)
+    public Tensor Logits(Tensor hidden)
     {
         using var _ = ForwardProfiler.Scope("lm_head");
-        return mm(lm_head.weight!, rows.t()).t();                               // (V, B)ᵀ → (B, V)
+        var rows = hidden.reshape(-1, hidden.shape[^1]);                         // (N, D)
+        var logits = mm(lm_head.weight!, rows.t()).t();                          // (V, N)ᵀ → (N, V)
+        return logits.reshape([.. hidden.shape[..^1], logits.shape[1]]).to(ScalarType.Float32);
     }
 
     private void CheckInputs(Tensor inputIds, Tensor? attentionMask, KvCache? cache, ExpertMask? expertMask)
