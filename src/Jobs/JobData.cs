@@ -1,6 +1,5 @@
 using ModuleService.Model;
 using ModuleService.Model.Architecture;
-using ModuleService.Model.Checkpoints;
 using ModuleService.Model.Tokenizers;
 using ModuleService.Model.Training;
 using ModuleService.Registry;

@@ -3,7 +3,6 @@ using Microsoft.Extensions.Options;
 using ModuleService.Inference;
 using ModuleService.Model;
 using ModuleService.Model.Architecture;
-using ModuleService.Model.Checkpoints;
 using ModuleService.Model.Tokenizers;
 using ModuleService.Registry;
 using ModuleService.Registry.Assemblies;

@@ -34,7 +34,7 @@ internal sealed class DecodeBatch(ModuleFormerForCausalLM model, string modelKey
         var (hidden, routing) = ModelCalls.Body(model, input, mask, cache.Cache, masks.Mask); // (B, 1, D)
         metrics.ForwardPass();
         usage?.Record(modelKey, RoutingTally.From(routing, null));
-        var logits = ModelCalls.Logits(model, hidden.select(1, -1));                        // (B, V)
+        var logits = model.Logits(hidden.select(1, -1));                        // (B, V)
         var tokens = TokenPicker.Pick(logits, rows);
         Keep(Enumerable.Range(0, rows.Count).Where(i => !rows[i].Accept(tokens[i])).ToList());
     }

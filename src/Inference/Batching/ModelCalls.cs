@@ -4,7 +4,8 @@ using static TorchSharp.torch;
 namespace ModuleService.Inference.Batching;
 
 /// <summary>
-/// The model's forward split in two, so the LM head runs only on the positions we need. The full forward returns
+/// The model's forward without its LM head, so the head (<see cref="ModuleFormerForCausalLM.Logits"/>) runs only on
+/// the positions we need. The full forward returns
 /// (B, T, V) fp32 logits for every prompt position: for a 2k-token prompt and MoLM's 50k vocabulary that is
 /// 400 MB computed and thrown away at every prefill.
 /// </summary>
@@ -19,8 +20,4 @@ internal static class ModelCalls
         var (hidden, routing, _) = model.Transformer.forward(inputIds, attentionMask, cache, expertMask, outputHiddenStates: false);
         return (hidden, routing);
     }
-
-    /// <param name="hidden">(…, D)</param>
-    /// <returns>(…, V) float32, as <see cref="ModuleFormerForCausalLM.forward"/> computes them.</returns>
-    public static Tensor Logits(ModuleFormerForCausalLM model, Tensor hidden) => model.Logits(hidden);
 }

@@ -25,7 +25,7 @@ internal static class Prefill
             for (int i = 0; i < group.Count; i++)
                 if (group[i].Job.Echo)
                     group[i].EmitPrompt(PromptLogprobs(model, hidden[i], group[i].Prompt, group[i].Job.TopLogprobs));
-            return (cache, ModelCalls.Logits(model, hidden.select(1, -1)));          // (R, V)
+            return (cache, model.Logits(hidden.select(1, -1)));          // (R, V)
         }
         catch
         {
@@ -49,7 +49,7 @@ internal static class Prefill
             using var scope = NewDisposeScope();
             int count = Math.Min(EchoChunk, prompt.Length - from);
             // Positions from − 1 … from + count − 2 predict tokens from … from + count − 1.
-            var logProbs = ModelCalls.Logits(model, hidden.narrow(0, start + from - 1, count)).log_softmax(-1);  // (count, V)
+            var logProbs = model.Logits(hidden.narrow(0, start + from - 1, count)).log_softmax(-1);  // (count, V)
             var targets = tensor(prompt[from..(from + count)]).unsqueeze(1);                                     // (count, 1)
             var chosen = logProbs.gather(1, targets).squeeze(1).data<float>().ToArray();
             var alternatives = topN > 0 ? TokenPicker.TopAlternatives(logProbs, topN) : null;

@@ -38,7 +38,6 @@ public static class ModelCheckpoint
 
     static ModuleFormerForCausalLM LoadStreaming(string directory, List<SafetensorsReader> readers, ScalarType dtype)
     {
-        if (!torch.is_floating_point(dtype)) throw new ArgumentException($"dtype must be a floating type, got {dtype}", nameof(dtype));
         var configPath = Path.Combine(directory, CheckpointLoader.ConfigFile);
         if (!File.Exists(configPath)) throw new CheckpointFormatException(configPath, "config.json not found in the checkpoint folder");
         var config = ModuleFormerConfig.Load(configPath);
@@ -46,15 +45,27 @@ public static class ModelCheckpoint
             .ToDictionary(p => p.Entry.Name, StringComparer.Ordinal);
         CheckpointLoader.Validate(config, owner.ToDictionary(p => p.Key, p => (p.Value.Entry.Shape, p.Value.Entry.ScalarType), StringComparer.Ordinal), directory);
 
-        // Expert weights are torch.empty: converting them to bf16 writes the target memory once, and the reads below
-        // overwrite it in place, so no second copy of the weights ever exists.
+        // Validate guarantees every parameter has a tensor of its shape; buffers in the file are skipped.
+        return Create(config, dtype, model =>
+        {
+            foreach (var (name, parameter) in model.named_parameters())
+                owner[name].Reader.ReadInto(name, parameter);
+        });
+    }
+
+    /// <summary>
+    /// Creates the model with its weights in <paramref name="dtype"/>, lets <paramref name="fill"/> overwrite them in
+    /// place, and returns it in eval mode; the model is disposed if <paramref name="fill"/> throws. Expert weights
+    /// are torch.empty, so converting them writes the target memory once and no second copy of the weights exists.
+    /// </summary>
+    public static ModuleFormerForCausalLM Create(ModuleFormerConfig config, ScalarType dtype, Action<ModuleFormerForCausalLM> fill)
+    {
+        if (!torch.is_floating_point(dtype)) throw new ArgumentException($"dtype must be a floating type, got {dtype}", nameof(dtype));
         var model = new ModuleFormerForCausalLM(config);
         try
         {
             if (dtype != ScalarType.Float32) model.to(dtype);
-            // Validate guarantees every parameter has a tensor of its shape; buffers in the file are skipped.
-            foreach (var (name, parameter) in model.named_parameters())
-                owner[name].Reader.ReadInto(name, parameter);
+            fill(model);
             model.eval();
             return model;
         }
@@ -69,14 +80,12 @@ public static class ModelCheckpoint
     public static ModuleFormerForCausalLM FromStateDict(ModuleFormerConfig config, IReadOnlyDictionary<string, Tensor> stateDict)
     {
         CheckpointLoader.Validate(config, stateDict);
-        var dtype = stateDict["lm_head.weight"].dtype;
-        var model = new ModuleFormerForCausalLM(config);
-        if (dtype != ScalarType.Float32) model.to(dtype);
-        var (missing, unexpected) = model.load_state_dict(stateDict.ToDictionary(p => p.Key, p => p.Value), strict: true);
-        if (missing.Count > 0 || unexpected.Count > 0)
-            throw new InvalidOperationException($"model and state dict disagree: missing [{string.Join(", ", missing)}], unexpected [{string.Join(", ", unexpected)}]");
-        model.eval();
-        return model;
+        return Create(config, stateDict["lm_head.weight"].dtype, model =>
+        {
+            var (missing, unexpected) = model.load_state_dict(stateDict.ToDictionary(p => p.Key, p => p.Value), strict: true);
+            if (missing.Count > 0 || unexpected.Count > 0)
+                throw new InvalidOperationException($"model and state dict disagree: missing [{string.Join(", ", missing)}], unexpected [{string.Join(", ", unexpected)}]");
+        });
     }
 
     /// <summary>Writes <c>config.json</c> + <c>model.safetensors</c> with the reference names (and buffers).</summary>

@@ -1,5 +1,5 @@
 using ModuleService.Model.Architecture;
-using TorchSharp;
+using ModuleService.Model.Checkpoints;
 using static TorchSharp.torch;
 
 namespace ModuleService.Model.Surgery;
@@ -16,7 +16,6 @@ public static partial class ModuleAssembler
     /// <exception cref="ModuleSurgeryException">as <see cref="Assemble"/>; tensor problems are found when their part is opened.</exception>
     public static ModuleFormerForCausalLM Build(ModuleFormerConfig family, IReadOnlyList<PartSource> sources, ScalarType dtype = ScalarType.Float32)
     {
-        if (!is_floating_point(dtype)) throw new ArgumentException($"dtype must be a floating type, got {dtype}", nameof(dtype));
         family.Validate();
         var layout = Index(family, sources, source =>
         {
@@ -25,19 +24,7 @@ public static partial class ModuleAssembler
         });
         var config = AssembledConfig(family, layout);
 
-        var model = new ModuleFormerForCausalLM(config);
-        try
-        {
-            if (dtype != ScalarType.Float32) model.to(dtype);
-            new PartCopier(family, model).CopyAll(layout, config);
-            model.eval();
-            return model;
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
+        return ModelCheckpoint.Create(config, dtype, model => new PartCopier(family, model).CopyAll(layout, config));
     }
 
     /// <summary>Copies opened parts into a model's parameters and checks that every parameter was written once.</summary>
@@ -45,8 +32,7 @@ public static partial class ModuleAssembler
     {
         readonly Dictionary<string, Tensor> parameters = model.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
         readonly HashSet<string> written = [];
-        ScalarType? partType;
-        string? firstPart;
+        readonly PartDTypes dtypes = new();
 
         public void CopyAll(PartIndex<PartSource> layout, ModuleFormerConfig config)
         {
@@ -79,11 +65,7 @@ public static partial class ModuleAssembler
             var part = source.Open();
             try
             {
-                var type = ModuleLayout.CheckPart(family, part);
-                partType ??= type;
-                firstPart ??= part.Name;
-                if (type != partType)
-                    throw new ModuleSurgeryException(part.Name, $"dtype {type} differs from {partType} of part {firstPart}");
+                dtypes.Agree(part.Name, ModuleLayout.CheckPart(family, part));
                 return part;
             }
             catch

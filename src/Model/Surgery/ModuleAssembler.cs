@@ -56,13 +56,10 @@ public static partial class ModuleAssembler
     {
         var index = new PartIndex<T>(new(), new());
         var names = new HashSet<string>();
-        ScalarType? dtype = null;
+        var dtypes = new PartDTypes();
         foreach (var part in parts)
         {
-            var partType = check(part);
-            dtype ??= partType;
-            if (partType is not null && partType != dtype)
-                throw new ModuleSurgeryException(part.Name, $"dtype {partType} differs from {dtype} of part {parts[0].Name}");
+            if (check(part) is { } partType) dtypes.Agree(part.Name, partType);
             if (!names.Add(part.Name))
                 throw new ModuleSurgeryException(part.Name, "duplicate part name");
             if (ModuleLayout.IsExpert(part.Kind))
@@ -117,6 +114,20 @@ public static partial class ModuleAssembler
         };
         config.Validate();
         return config;
+    }
+
+    /// <summary>One dtype for all parts of an assembly: the first part checked sets it.</summary>
+    sealed class PartDTypes
+    {
+        ScalarType? dtype;
+        string? firstPart;
+
+        public void Agree(string part, ScalarType partType)
+        {
+            dtype ??= partType;
+            firstPart ??= part;
+            if (partType != dtype) throw new ModuleSurgeryException(part, $"dtype {partType} differs from {dtype} of part {firstPart}");
+        }
     }
 
     static Tensor Stack(List<ModulePart> experts, string key) => stack(experts.Select(part => part.Tensors[key]), 0);

@@ -47,8 +47,8 @@ public sealed partial class Trainer
             var input = blockInputs[layer].detach().requires_grad_(true);
             SeedBlock(step, layer);                                              // the same dropout masks as the forward
             var (output, routing) = blocks[layer].forward(input, null, null, null);
-            var layerAux = RoutingLosses.ForConfig(model.Config, routing.Attention) + RoutingLosses.ForConfig(model.Config, routing.Mlp);
-            var layerConcentration = RoutingLosses.LoadConcentration(routing.Attention) + RoutingLosses.LoadConcentration(routing.Mlp);
+            var layerAux = OfLayer(routing, AuxLossOf);
+            var layerConcentration = OfLayer(routing, RoutingLosses.LoadConcentration);
             // Σ output · gradient has the gradient above as its derivative with respect to the output.
             var surrogate = (output * gradient).sum();
             if (RouterPenalty(layerAux, layerConcentration) is { } penalty) surrogate = surrogate + penalty;
@@ -61,15 +61,9 @@ public sealed partial class Trainer
         return (lmLoss, auxLoss, concentrationLoss);
     }
 
-    /// <summary>
-    /// Seeds the global generator for block <paramref name="layer"/> of step <paramref name="step"/>, so its
-    /// recomputation draws the dropout masks and sampled experts of its first run.
-    /// </summary>
-    private void SeedBlock(long step, int layer)
-    {
-        if (usesRandomness) manual_seed((long)DeterministicRandom.Bits(Options.Seed, BlockSeedStream - layer, step));
-    }
+    /// <summary>Seeds block <paramref name="layer"/> of <paramref name="step"/>: its recomputation draws its first run's masks.</summary>
+    private void SeedBlock(long step, int layer) => Reseed(BlockSeedStream - layer, step);
 
-    /// <summary>Streams −2, −3, … of <see cref="DeterministicRandom"/>: −1 seeds the step, the data order uses 0 and up.</summary>
+    /// <summary>Streams −2, −3, … of <see cref="DeterministicRandom"/>, one per block (−1 seeds the step).</summary>
     internal const long BlockSeedStream = -2;
 }

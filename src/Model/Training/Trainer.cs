@@ -68,7 +68,7 @@ public sealed partial class Trainer : IDisposable
         double learningRate = LearningRateSchedule.At(index, Options);
         foreach (var group in optimizer.ParamGroups) group.LearningRate = learningRate;
         // Dropout draws from the global generator; reseeding per step makes a resumed step draw the same masks.
-        if (usesRandomness) manual_seed((long)DeterministicRandom.Bits(Options.Seed, -1, index));
+        Reseed(StepSeedStream, index);
         model.train();
 
         using var batch = batcher.Batch(index);
@@ -126,7 +126,7 @@ public sealed partial class Trainer : IDisposable
     {
         var output = model.forward(inputs);
         var lmLoss = NextTokenLoss(output.Logits, labels);
-        var auxLoss = SumOverRouters(output, routing => RoutingLosses.ForConfig(model.Config, routing));
+        var auxLoss = SumOverRouters(output, AuxLossOf);
         var concentrationLoss = SumOverRouters(output, RoutingLosses.LoadConcentration);
         WeightedLoss(lmLoss, auxLoss, concentrationLoss).backward();
         return (lmLoss, auxLoss, concentrationLoss);
@@ -151,7 +151,25 @@ public sealed partial class Trainer : IDisposable
     }
 
     private static Tensor SumOverRouters(CausalLMOutput output, Func<RouterOutput, Tensor> loss) =>
-        output.Routing.Select(layer => loss(layer.Attention) + loss(layer.Mlp)).Aggregate((a, b) => a + b);
+        output.Routing.Select(layer => OfLayer(layer, loss)).Aggregate((a, b) => a + b);
+
+    /// <summary>A router loss of one block: its attention router's plus its MLP router's.</summary>
+    private static Tensor OfLayer(LayerRouting layer, Func<RouterOutput, Tensor> loss) => loss(layer.Attention) + loss(layer.Mlp);
+
+    /// <summary>The config's aux loss of one router.</summary>
+    private Tensor AuxLossOf(RouterOutput routing) => RoutingLosses.ForConfig(model.Config, routing);
+
+    /// <summary>
+    /// Seeds the global generator (dropout, sampled top-k) from (seed, stream, step) when the config draws at all,
+    /// so a resumed or recomputed pass draws what the first one drew.
+    /// </summary>
+    private void Reseed(long stream, long step)
+    {
+        if (usesRandomness) manual_seed((long)DeterministicRandom.Bits(Options.Seed, stream, step));
+    }
+
+    /// <summary>Stream of the step's seed (embedding dropout, and every block without checkpointing); the data order uses 0 and up.</summary>
+    private const long StepSeedStream = -1;
 
     public void Dispose()
     {

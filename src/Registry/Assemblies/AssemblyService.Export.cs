@@ -21,8 +21,7 @@ public sealed partial class AssemblyService
 
     public async Task<(ModuleFormerConfig Config, Dictionary<string, Tensor> StateDict)> BuildStateDictAsync(
         Guid assemblyId, CancellationToken ct) =>
-        await BuildAsync(await writer.Rows.SingleOrDefaultAsync(r => r.Assembly.Id == assemblyId, ct)
-            ?? throw new NotFoundException("assembly", assemblyId.ToString()), ct);
+        await BuildAsync(await ResolveAsync(assemblyId, ct), ct);
 
     /// <summary>
     /// Writes a tar of a Hugging Face style folder: config.json, model.safetensors (reference names, attention
@@ -95,9 +94,7 @@ public sealed partial class AssemblyService
     /// <param name="dtype">the weights' dtype; parts are converted as they are copied in.</param>
     public async Task<ModuleFormerForCausalLM> BuildModelAsync(Guid assemblyId, ScalarType dtype, CancellationToken ct)
     {
-        var row = await writer.Rows.SingleOrDefaultAsync(r => r.Assembly.Id == assemblyId, ct)
-                  ?? throw new NotFoundException("assembly", assemblyId.ToString());
-        var (family, sources) = await PartSourcesAsync(row, ct);
+        var (family, sources) = await PartSourcesAsync(await ResolveAsync(assemblyId, ct), ct);
         try { return ModuleAssembler.Build(family, sources, dtype); }
         catch (ModuleSurgeryException e) { throw new InvalidModuleOperationException(e.Part, e.Problem, e); }
     }

@@ -17,9 +17,7 @@ public sealed partial class AssemblyService(RegistryDbContext db, AssemblyWriter
     public async Task<AssemblyDetail> GetAsync(AssemblyRef target, CancellationToken ct) =>
         await DetailAsync(await ResolveAsync(target, ct), ct);
 
-    public async Task<AssemblyDetail> GetAsync(Guid id, CancellationToken ct) =>
-        await DetailAsync(await writer.Rows.SingleOrDefaultAsync(r => r.Assembly.Id == id, ct)
-            ?? throw new NotFoundException("assembly", id.ToString()), ct);
+    public async Task<AssemblyDetail> GetAsync(Guid id, CancellationToken ct) => await DetailAsync(await ResolveAsync(id, ct), ct);
 
     /// <summary>Newest first within a name; names in order.</summary>
     public Task<Page<AssemblySummary>> ListAsync(AssemblyQuery? query, PageRequest? page, CancellationToken ct)
@@ -55,6 +53,9 @@ public sealed partial class AssemblyService(RegistryDbContext db, AssemblyWriter
         return await writer.Rows.SingleOrDefaultAsync(r => r.Assembly.Name == target.Name && r.Assembly.Version == version, ct)
             ?? throw new NotFoundException("assembly", target.ToString());
     }
+
+    internal async Task<AssemblyRow> ResolveAsync(Guid id, CancellationToken ct) =>
+        await writer.Rows.SingleOrDefaultAsync(r => r.Assembly.Id == id, ct) ?? throw new NotFoundException("assembly", id.ToString());
 
     async Task<AssemblyDetail> DetailAsync(AssemblyRow row, CancellationToken ct)
     {
